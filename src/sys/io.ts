@@ -1,0 +1,93 @@
+// File and stream helpers over raw syscalls.
+import * as sys from "./syscall";
+import { Failure, Result, ok, err, sysFail, fail } from "../errors/failure";
+import { EINTR, EAGAIN } from "../errors/errno";
+
+export function writeAll(fd: i32, buf: usize, len: usize): i64 {
+  let done: usize = 0;
+  while (done < len) {
+    const rc = sys.write(fd, buf + done, len - done);
+    if (rc == -EINTR) continue;
+    if (rc < 0) return rc;
+    done += <usize>rc;
+  }
+  return 0;
+}
+
+export function writeString(fd: i32, s: string): i64 {
+  const b = String.UTF8.encode(s);
+  return writeAll(fd, changetype<usize>(b), b.byteLength);
+}
+
+export function print(s: string): void { writeString(1, s); }
+
+// Largest file tsrun reads (config.json, state.json, process.json, /proc files).
+export const MAX_FILE: i32 = 16 << 20;
+
+// Reads a whole file. The buffer is exactly as long as the content.
+export function readFd(fd: i32, what: string): Result<ArrayBuffer> {
+  let cap = 16384;
+  let buf = new ArrayBuffer(cap);
+  let len = 0;
+  while (true) {
+    if (len == cap) {
+      if (cap >= MAX_FILE) return err<ArrayBuffer>(fail("read", what, "larger than " + (MAX_FILE >> 20).toString() + " MiB"));
+      cap *= 2;
+      const nb = new ArrayBuffer(cap);
+      memory.copy(changetype<usize>(nb), changetype<usize>(buf), len);
+      buf = nb;
+    }
+    const rc = sys.read(fd, changetype<usize>(buf) + len, cap - len);
+    if (rc == -EINTR || rc == -EAGAIN) continue;
+    if (rc < 0) return err<ArrayBuffer>(sysFail("read", what, rc));
+    if (rc == 0) break;
+    len += <i32>rc;
+  }
+  return ok<ArrayBuffer>(buf.slice(0, len));
+}
+
+export function readFileAt(dirfd: i32, path: string, what: string = path): Result<ArrayBuffer> {
+  const fd = sys.openat(dirfd, path, sys.O_RDONLY | sys.O_CLOEXEC | sys.O_NOCTTY);
+  if (fd < 0) return err<ArrayBuffer>(sysFail("open", what, fd));
+  const r = readFd(<i32>fd, what);
+  sys.close(<i32>fd);
+  return r;
+}
+
+export function readFile(path: string): Result<ArrayBuffer> { return readFileAt(sys.AT_FDCWD, path); }
+
+export function readText(path: string): Result<string> {
+  const r = readFile(path);
+  if (!r.ok) return err<string>(r.err!);
+  return ok<string>(String.UTF8.decode(r.value));
+}
+
+// Writes `data` to path, creating or truncating it.
+export function writeFileAt(dirfd: i32, path: string, data: string, mode: u32 = 0o644, what: string = path): Failure | null {
+  const fd = sys.openat(dirfd, path, sys.O_WRONLY | sys.O_CREAT | sys.O_TRUNC | sys.O_CLOEXEC | sys.O_NOCTTY, mode);
+  if (fd < 0) return sysFail("open", what, fd);
+  const rc = writeString(<i32>fd, data);
+  sys.close(<i32>fd);
+  if (rc < 0) return sysFail("write", what, rc);
+  return null;
+}
+
+// Writes to an existing file (e.g. /proc or /sys knobs) without O_CREAT/O_TRUNC.
+export function writeExisting(path: string, data: string): Failure | null {
+  const fd = sys.openat(sys.AT_FDCWD, path, sys.O_WRONLY | sys.O_CLOEXEC | sys.O_NOCTTY);
+  if (fd < 0) return sysFail("open", path, fd);
+  const rc = writeString(<i32>fd, data);
+  sys.close(<i32>fd);
+  if (rc < 0) return sysFail("write", path, rc);
+  return null;
+}
+
+// Atomic replace: write a temporary file in the same directory, then rename over the target.
+export function writeFileAtomic(dirfd: i32, name: string, data: string, what: string): Failure | null {
+  const tmp = "." + name + ".tmp";
+  const f = writeFileAt(dirfd, tmp, data, 0o644, what);
+  if (f != null) { sys.unlinkat(dirfd, tmp, 0); return f; }
+  const rc = sys.renameat(dirfd, tmp, dirfd, name);
+  if (rc < 0) { sys.unlinkat(dirfd, tmp, 0); return sysFail("rename", what, rc); }
+  return null;
+}
