@@ -1,7 +1,134 @@
+// Command line -> verb. Global flags first, then the verb and its own flags (runc's CLI).
 import { processArgs } from "./argv";
-import { print } from "../sys/io";
+import { FlagSpec, parseFlags, Parsed } from "./flags";
+import { GLOBAL_FLAGS, Globals } from "./globals";
+import { report } from "./report";
+import { usage, verbUsage, VERSION_TEXT } from "./help";
+import { print, writeString } from "../sys/io";
+import { Failure, Result, ok, err, fail } from "../errors/failure";
+import { CreateRequest, createContainer } from "../verbs/create";
+import { start, kill, deleteContainer } from "../verbs/lifecycle";
+import { state, list } from "../verbs/query";
+import { run as runVerb } from "../verbs/run";
+import { spec } from "../verbs/spec";
+import { featuresJson } from "../verbs/features";
+import * as sys from "../sys/syscall";
+
+const CREATE_FLAGS: FlagSpec[] = [
+  new FlagSpec("bundle", "b", true), new FlagSpec("pid-file", "", true), new FlagSpec("console-socket", "", true),
+  new FlagSpec("no-pivot", "", false), new FlagSpec("no-new-keyring", "", false), new FlagSpec("preserve-fds", "", true),
+  new FlagSpec("detach", "d", false), new FlagSpec("keep", "", false), new FlagSpec("help", "h", false),
+];
+const KILL_FLAGS: FlagSpec[] = [new FlagSpec("all", "a", false), new FlagSpec("help", "h", false)];
+const DELETE_FLAGS: FlagSpec[] = [new FlagSpec("force", "f", false), new FlagSpec("help", "h", false)];
+const LIST_FLAGS: FlagSpec[] = [new FlagSpec("format", "f", true), new FlagSpec("quiet", "q", false), new FlagSpec("help", "h", false)];
+const SPEC_FLAGS: FlagSpec[] = [new FlagSpec("bundle", "b", true), new FlagSpec("rootless", "", false), new FlagSpec("help", "h", false)];
+const PLAIN_FLAGS: FlagSpec[] = [new FlagSpec("help", "h", false)];
+
+function flagsFor(verb: string): FlagSpec[] | null {
+  if (verb == "create" || verb == "run") return CREATE_FLAGS;
+  if (verb == "kill") return KILL_FLAGS;
+  if (verb == "delete") return DELETE_FLAGS;
+  if (verb == "list") return LIST_FLAGS;
+  if (verb == "spec") return SPEC_FLAGS;
+  if (verb == "start" || verb == "state" || verb == "features") return PLAIN_FLAGS;
+  return null;
+}
+
+// Exactly `n` positional arguments (the container id, usually).
+function positional(p: Parsed, verb: string, min: i32, max: i32): Failure | null {
+  const n = p.positional.length;
+  if (n < min || n > max) {
+    const want = min == max ? min.toString() : min.toString() + " to " + max.toString();
+    return fail(verb, "", "expects " + want + " argument(s), got " + n.toString() + " (see tsrun " + verb + " --help)");
+  }
+  return null;
+}
+
+function createRequest(p: Parsed): Result<CreateRequest> {
+  const r = new CreateRequest();
+  r.id = p.positional[0];
+  r.bundle = p.get("bundle", ".");
+  r.pidFile = p.get("pid-file");
+  r.consoleSocket = p.get("console-socket");
+  r.noPivot = p.flag("no-pivot");
+  r.noNewKeyring = p.flag("no-new-keyring");
+  const pf = p.get("preserve-fds", "0");
+  const n = I32.parseInt(pf);
+  if (n < 0 || n > 65536 || n.toString() != pf) return err<CreateRequest>(fail("invalid --preserve-fds", pf, "must be a number of fds"));
+  r.preserveFds = n;
+  return ok<CreateRequest>(r);
+}
+
 export function run(): i32 {
-  const a = processArgs();
-  print("tsrun " + a.join(" ") + "\n");
+  const args = processArgs();
+  const g = new Globals();
+  const gp = parseFlags(args, 1, GLOBAL_FLAGS, "tsrun");
+  if (gp.err != null) return report(g, gp.err!);
+  const gf = gp.parsed;
+  g.root = gf.get("root", g.root);
+  g.log = gf.get("log");
+  const lf = gf.get("log-format", "text");
+  g.logJson = lf == "json";
+  g.debug = gf.flag("debug");
+  g.systemdCgroup = gf.flag("systemd-cgroup");
+  g.rootless = gf.get("rootless", "auto");
+  if (lf != "text" && lf != "json") return report(g, fail("invalid --log-format", lf, "must be text or json"));
+  if (gf.flag("version")) { print(VERSION_TEXT); return 0; }
+  if (gf.positional.length == 0 || gf.flag("help")) { print(usage()); return gf.positional.length == 0 && !gf.flag("help") ? 1 : 0; }
+  if (g.systemdCgroup) return report(g, fail("--systemd-cgroup", "", "the systemd cgroup driver is not supported by this version of tsrun"));
+  if (g.rootless == "true" && sys.getuid() != 0) return report(g, fail("--rootless", "", "rootless containers are not supported by this version of tsrun"));
+
+  const verb = gf.positional[0];
+  const specs = flagsFor(verb);
+  if (specs == null) return report(g, fail("unknown command", "\"" + verb + "\"", "see tsrun --help"));
+  const start0 = args.length - gf.positional.length + 1;
+  const vp = parseFlags(args, start0, specs!, verb, false);
+  if (vp.err != null) return report(g, vp.err!);
+  const p = vp.parsed;
+  if (p.flag("help")) { print(verbUsage(verb)); return 0; }
+  return dispatch(g, verb, p);
+}
+
+function dispatch(g: Globals, verb: string, p: Parsed): i32 {
+  let f: Failure | null = null;
+  if (verb == "create" || verb == "run") {
+    f = positional(p, verb, 1, 1);
+    if (f != null) return report(g, f);
+    const rq = createRequest(p);
+    if (!rq.ok) return report(g, rq.err!);
+    const req = rq.value;
+    if (verb == "run") {
+      const r = runVerb(g, req, p.flag("detach"));
+      if (!r.ok) return report(g, r.err!);
+      return r.value;
+    }
+    const c = createContainer(g, req);
+    if (!c.ok) return report(g, c.err!);
+    sys.close(c.value.dirfd);
+    return 0;
+  }
+  if (verb == "start" || verb == "state") {
+    f = positional(p, verb, 1, 1);
+    if (f == null) f = verb == "start" ? start(g, p.positional[0]) : state(g, p.positional[0]);
+  } else if (verb == "kill") {
+    f = positional(p, verb, 1, 2);
+    if (f == null) f = kill(g, p.positional[0], p.positional.length > 1 ? p.positional[1] : "TERM", p.flag("all"));
+  } else if (verb == "delete") {
+    f = positional(p, verb, 1, 1);
+    if (f == null) f = deleteContainer(g, p.positional[0], p.flag("force"));
+  } else if (verb == "list") {
+    f = positional(p, verb, 0, 0);
+    const fmt = p.get("format", "table");
+    if (f == null && fmt != "table" && fmt != "json") f = fail("list", "", "invalid --format \"" + fmt + "\" (table or json)");
+    if (f == null) f = list(g, fmt, p.flag("quiet"));
+  } else if (verb == "spec") {
+    f = positional(p, verb, 0, 0);
+    if (f == null) f = spec(p.get("bundle", ""), p.flag("rootless"));
+  } else if (verb == "features") {
+    f = positional(p, verb, 0, 0);
+    if (f == null) print(featuresJson() + "\n");
+  }
+  if (f != null) return report(g, f);
   return 0;
 }

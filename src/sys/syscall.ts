@@ -61,6 +61,9 @@ const SYS_read = 0, SYS_write = 1, SYS_close = 3, SYS_fstat = 5, SYS_poll = 7, S
   SYS_openat2 = 437, SYS_mount_setattr = 442, SYS_seccomp = 317, SYS_getrandom = 318,
   SYS_waitid = 247, SYS_fchmod = 91, SYS_fchown = 93, SYS_socketpair = 53;
 
+// Any syscall by number (for the rarely used ones).
+export function sys6Raw(nr: i32, a: i64, b: i64, c: i64, d: i64, e: i64, f: i64): i64 { return sys6(nr, a, b, c, d, e, f); }
+
 @inline function s0(nr: i32): i64 { return sys6(nr, 0, 0, 0, 0, 0, 0); }
 @inline function s1(nr: i32, a: i64): i64 { return sys6(nr, a, 0, 0, 0, 0, 0); }
 @inline function s2(nr: i32, a: i64, b: i64): i64 { return sys6(nr, a, b, 0, 0, 0, 0); }
@@ -180,4 +183,5 @@ export function sigprocmask(how: i32, set: usize, old: usize): i64 {
 export function signalfd(fd: i32, mask: usize, flags: i32): i64 { return s4(SYS_signalfd4, fd, host(mask), 8, flags); }
 export function clockGettime(clock: i32, ts: usize): i64 { return s2(SYS_clock_gettime, clock, host(ts)); }
 export function seccompSetFilter(flags: u32, prog: usize): i64 { return s3(SYS_seccomp, 1, flags, host(prog)); }
+export function getcwd(buf: usize, n: usize): i64 { return s2(79, host(buf), n); }
 export function setpgid(pid: i32, pgid: i32): i64 { return s2(SYS_setpgid, pid, pgid); }

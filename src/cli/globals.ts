@@ -1,0 +1,23 @@
+// Global options (before the verb), as runc accepts them.
+import { FlagSpec } from "./flags";
+
+export const GLOBAL_FLAGS: FlagSpec[] = [
+  new FlagSpec("root", "", true),
+  new FlagSpec("log", "", true),
+  new FlagSpec("log-format", "", true),
+  new FlagSpec("debug", "", false),
+  new FlagSpec("systemd-cgroup", "", false),
+  new FlagSpec("rootless", "", true),
+  new FlagSpec("criu", "", true),
+  new FlagSpec("help", "h", false),
+  new FlagSpec("version", "v", false),
+];
+
+export class Globals {
+  root: string = "/run/tsrun";
+  log: string = "";
+  logJson: bool = false;
+  debug: bool = false;
+  systemdCgroup: bool = false;
+  rootless: string = "auto";
+}

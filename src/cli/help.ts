@@ -1,0 +1,51 @@
+// Usage text for `tsrun --help` and `tsrun VERB --help`.
+export const VERSION_TEXT = "tsrun version 0.1.0\nspec: 1.3.0\nbuild: AssemblyScript -> Wasm -> wasm2c, static\n";
+
+const VERBS: string[] = ["create", "start", "run", "state", "kill", "delete", "list", "spec", "features"];
+const SUMMARY: string[] = [
+  "create a container (init waits for start)",
+  "start the user process of a created container",
+  "create and start a container (foreground unless --detach)",
+  "print the OCI state of a container",
+  "send a signal to a container's init (or every process with --all)",
+  "delete a container and everything tsrun created for it",
+  "list containers",
+  "write a starting config.json",
+  "print the OCI features document of this build",
+];
+const USAGE: string[] = [
+  "tsrun create [--bundle|-b DIR] [--pid-file F] [--console-socket S] [--no-pivot] [--no-new-keyring] [--preserve-fds N] ID",
+  "tsrun start ID",
+  "tsrun run [--bundle|-b DIR] [--pid-file F] [--console-socket S] [--detach|-d] [--no-pivot] [--no-new-keyring] [--preserve-fds N] ID",
+  "tsrun state ID",
+  "tsrun kill [--all|-a] ID [SIGNAL]   (SIGNAL: name with or without SIG, or number; default TERM)",
+  "tsrun delete [--force|-f] ID",
+  "tsrun list [--format|-f table|json] [--quiet|-q]",
+  "tsrun spec [--bundle|-b DIR] [--rootless]",
+  "tsrun features",
+];
+
+export function usage(): string {
+  let s = "tsrun: a small, fast OCI container runtime\n\nusage: tsrun [global options] COMMAND [options] [args]\n\ncommands:\n";
+  for (let i = 0; i < VERBS.length; i++) {
+    let name = VERBS[i];
+    while (name.length < 10) name += " ";
+    s += "  " + name + SUMMARY[i] + "\n";
+  }
+  s += "\nglobal options:\n" +
+    "  --root DIR            state directory (default /run/tsrun)\n" +
+    "  --log FILE            also write errors to FILE\n" +
+    "  --log-format FORMAT   text or json (JSON lines, as containerd reads them)\n" +
+    "  --debug               verbose logging\n" +
+    "  --systemd-cgroup      use the systemd cgroup driver (not supported yet)\n" +
+    "  --rootless true|false|auto\n" +
+    "  --version, -v         print the version\n" +
+    "  --help, -h            this text; `tsrun COMMAND --help` for a command\n";
+  return s;
+}
+
+export function verbUsage(verb: string): string {
+  const i = VERBS.indexOf(verb);
+  if (i < 0) return usage();
+  return "usage: " + USAGE[i] + "\n\n" + SUMMARY[i] + "\n";
+}

@@ -1,0 +1,238 @@
+// Container init: runs in the child of clone3 and executes the plan, nothing else.
+// Reports one message to the parent over the sync socket: "\0" when ready (blocked on
+// exec.fifo), or "\1<error>" and exit 1. Then waits for `start` and execs the user process.
+import * as sys from "../sys/syscall";
+import { Failure, Result, ok, err, sysFail, fail } from "../errors/failure";
+import { ENOENT, EINTR, EEXIST, ENOSYS } from "../errors/errno";
+import { writeString, writeExisting } from "../sys/io";
+import { Plan } from "../plan/plan";
+import { doMounts, maskPaths, readonlyPaths, setAttr } from "./mounts";
+import { makeDevices } from "./devices";
+import { MS_BIND, MS_REC, MS_MOVE, MOUNT_ATTR_RDONLY } from "../spec/mountopts";
+import { MNT_DETACH, PR_SET_PDEATHSIG, PR_CAPBSET_DROP, PR_SET_KEEPCAPS, PR_CAP_AMBIENT,
+  PR_CAP_AMBIENT_RAISE, PR_SET_NO_NEW_PRIVS, SIGKILL, CLOSE_RANGE_CLOEXEC } from "./consts";
+import { mkdirAll } from "../state/store";
+
+function joinNamespaces(p: Plan): Failure | null {
+  for (let i = 0; i < p.joins.length; i++) {
+    const j = p.joins[i];
+    const fd = sys.openat(sys.AT_FDCWD, j.path, sys.O_RDONLY | sys.O_CLOEXEC);
+    if (fd < 0) return sysFail("open " + j.type + " namespace", j.path, fd);
+    const rc = sys.setns(<i32>fd, j.flag);
+    sys.close(<i32>fd);
+    if (rc < 0) return sysFail("join " + j.type + " namespace", j.path, rc);
+  }
+  return null;
+}
+
+function prepareRoot(p: Plan): Failure | null {
+  let rc = sys.mount(null, "/", null, p.rootPropagation, null);
+  if (rc < 0) return sysFail("set propagation of", "/", rc);
+  rc = sys.mount(p.rootfs, p.rootfs, null, MS_BIND | MS_REC, null);
+  if (rc < 0) return sysFail("bind rootfs", p.rootfs, rc);
+  return null;
+}
+
+function enterRoot(p: Plan, rootfd: i32): Failure | null {
+  if (p.noPivot) {
+    let rc = sys.fchdir(rootfd);
+    if (rc == 0) rc = sys.mount(p.rootfs, "/", null, MS_MOVE, null);
+    if (rc < 0) return sysFail("move rootfs to /", p.rootfs, rc);
+    rc = sys.chroot(".");
+    if (rc < 0) return sysFail("chroot", p.rootfs, rc);
+  } else {
+    // pivot_root(".", "."): the old root ends up stacked on the new one; detach it.
+    let rc = sys.fchdir(rootfd);
+    if (rc < 0) return sysFail("chdir", p.rootfs, rc);
+    rc = sys.pivotRoot(".", ".");
+    if (rc < 0) return sysFail("pivot_root", p.rootfs, rc);
+    rc = sys.umount2(".", MNT_DETACH);
+    if (rc < 0) return sysFail("detach old root", "/", rc);
+  }
+  const rc = sys.chdir("/");
+  if (rc < 0) return sysFail("chdir", "/", rc);
+  return null;
+}
+
+function finishRoot(p: Plan): Failure | null {
+  for (let i = 0; i < p.sysctlPaths.length; i++) {
+    const f = writeExisting(p.sysctlPaths[i], p.sysctlValues[i]);
+    if (f != null) return f.within("sysctl");
+  }
+  let f = maskPaths(p.maskedPaths);
+  if (f != null) return f;
+  f = readonlyPaths(p.readonlyPaths);
+  if (f != null) return f;
+  if (p.rootReadonly) {
+    const rc = setAttr(sys.AT_FDCWD, "/", MOUNT_ATTR_RDONLY, 0, 0, false);
+    if (rc < 0) return sysFail("make rootfs read-only", "/", rc);
+  }
+  if (p.setHostname) {
+    const rc = sys.sethostname(p.hostname);
+    if (rc < 0) return sysFail("sethostname", p.hostname, rc);
+  }
+  if (p.setDomainname) {
+    const rc = sys.setdomainname(p.domainname);
+    if (rc < 0) return sysFail("setdomainname", p.domainname, rc);
+  }
+  return null;
+}
+
+// cwd must exist inside the container (created if missing, as runc does) and be reachable
+// from its root: a cwd like /proc/self/fd/N pointing at a host directory is refused.
+function enterCwd(p: Plan): Failure | null {
+  let rc = sys.chdir(p.cwd);
+  if (rc == -ENOENT) {
+    const f = mkdirAll(p.cwd, 0o755);
+    if (f != null) return f.within("create cwd");
+    rc = sys.chdir(p.cwd);
+  }
+  if (rc < 0) return sysFail("chdir to cwd", p.cwd, rc);
+  const buf = memory.data(4096);
+  const n = sys.getcwd(buf, 4096);
+  if (n < 0 || load<u8>(buf) != 0x2f) return fail("chdir to cwd", p.cwd, "resolves outside the container");
+  return null;
+}
+
+function setupProcess(p: Plan): Failure | null {
+  const lim = memory.data(16);
+  for (let i = 0; i < p.rlimits.length; i++) {
+    const r = p.rlimits[i];
+    store<u64>(lim, r.soft);
+    store<u64>(lim, r.hard, 8);
+    const rc = sys.prlimit(0, r.resource, lim, 0);
+    if (rc < 0) return sysFail("setrlimit", r.resource.toString(), rc);
+  }
+  sys.setsid();
+  if (p.hasCaps) {
+    for (let i = 0; i < p.capDrop.length; i++) {
+      const rc = sys.prctl(PR_CAPBSET_DROP, p.capDrop[i], 0, 0, 0);
+      if (rc < 0) return sysFail("drop capability", p.capDrop[i].toString(), rc);
+    }
+  }
+  if (p.setGroups) {
+    const g = memory.data(4 * 256);
+    const n = min(p.groups.length, 256);
+    for (let i = 0; i < n; i++) store<u32>(g + <usize>i * 4, p.groups[i]);
+    const rc = sys.setgroups(n, g);
+    if (rc < 0) return sysFail("setgroups", "process.user.additionalGids", rc);
+  }
+  let rc = sys.setresgid(p.gid, p.gid, p.gid);
+  if (rc < 0) return sysFail("setgid", p.gid.toString(), rc);
+  if (p.hasCaps && p.uid != 0) sys.prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0);
+  rc = sys.setresuid(p.uid, p.uid, p.uid);
+  if (rc < 0) return sysFail("setuid", p.uid.toString(), rc);
+  if (p.hasCaps) {
+    const hdr = memory.data(8);
+    const data = memory.data(24);
+    store<u32>(hdr, 0x20080522); // _LINUX_CAPABILITY_VERSION_3
+    store<u32>(hdr, 0, 4);
+    store<u32>(data, <u32>p.capEffective);
+    store<u32>(data, <u32>p.capPermitted, 4);
+    store<u32>(data, <u32>p.capInheritable, 8);
+    store<u32>(data, <u32>(p.capEffective >> 32), 12);
+    store<u32>(data, <u32>(p.capPermitted >> 32), 16);
+    store<u32>(data, <u32>(p.capInheritable >> 32), 20);
+    rc = sys.capset(hdr, data);
+    if (rc < 0) return sysFail("capset", "process.capabilities", rc);
+    for (let i = 0; i < p.capAmbient.length; i++) {
+      rc = sys.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, p.capAmbient[i], 0, 0);
+      if (rc < 0) return sysFail("raise ambient capability", p.capAmbient[i].toString(), rc);
+    }
+  }
+  if (p.noNewPrivs) {
+    rc = sys.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+    if (rc < 0) return sysFail("prctl", "no_new_privs", rc);
+  }
+  sys.umask(p.umask);
+  return null;
+}
+
+// The first candidate that is an executable regular file; like runc, checked before
+// `create` returns so a missing binary fails create, not start.
+function findExecutable(p: Plan): string | null {
+  const st = memory.data(144);
+  for (let i = 0; i < p.exeCandidates.length; i++) {
+    const c = p.exeCandidates[i];
+    if (sys.fstatat(sys.AT_FDCWD, c, st, 0) != 0) continue;
+    const mode = load<u32>(st, 24);
+    if ((mode & sys.S_IFMT) == sys.S_IFREG && (mode & 0o111) != 0) return c;
+  }
+  return null;
+}
+
+function closeFds(p: Plan): void {
+  // Preserved fds must survive exec; every other fd >= 3 is marked close-on-exec.
+  for (let fd = 3; fd < 3 + p.preserveFds; fd++) {
+    if (fd != p.syncFd && fd != p.fifoFd) sys.fcntl(fd, 2 /* F_SETFD */, 0);
+  }
+  sys.closeRange(<u32>(3 + p.preserveFds), 0xffffffff, CLOSE_RANGE_CLOEXEC);
+}
+
+function setup(p: Plan): Result<string> {
+  let f = joinNamespaces(p);
+  if (f != null) return err<string>(f);
+  if (p.oomScoreAdj.length > 0) {
+    f = writeExisting("/proc/self/oom_score_adj", p.oomScoreAdj);
+    if (f != null) return err<string>(f);
+  }
+  if (p.keyring) {
+    // A fresh session keyring per container (ENOSYS: kernel without keys; ignored as runc does).
+    const rc = sys.sys6Raw(250 /* keyctl */, 1 /* KEYCTL_JOIN_SESSION_KEYRING */, sys.cstr(p.keyringName), 0, 0, 0, 0);
+    if (rc < 0 && rc != -ENOSYS) return err<string>(sysFail("join session keyring", p.keyringName, rc));
+  }
+  sys.umask(0);
+  f = prepareRoot(p);
+  if (f != null) return err<string>(f);
+  const rootfd = sys.openat(sys.AT_FDCWD, p.rootfs, sys.O_PATH | sys.O_DIRECTORY | sys.O_CLOEXEC);
+  if (rootfd < 0) return err<string>(sysFail("open rootfs", p.rootfs, rootfd));
+  f = doMounts(p, <i32>rootfd);
+  if (f == null) f = makeDevices(p, <i32>rootfd);
+  if (f == null) f = enterRoot(p, <i32>rootfd);
+  sys.close(<i32>rootfd);
+  if (f != null) return err<string>(f);
+  f = finishRoot(p);
+  if (f != null) return err<string>(f);
+  f = enterCwd(p);
+  if (f != null) return err<string>(f);
+  f = setupProcess(p);
+  if (f != null) return err<string>(f);
+  const exe = findExecutable(p);
+  if (exe == null) {
+    if (p.exeName.includes("/")) return err<string>(fail("exec", "\"" + p.exeName + "\"", "no such executable file in the container"));
+    return err<string>(fail("exec", "\"" + p.exeName + "\"", "executable file not found in $PATH"));
+  }
+  closeFds(p);
+  return ok<string>(exe);
+}
+
+// Never returns.
+export function containerInit(p: Plan): void {
+  // Die with the parent until it has recorded this process in state.json.
+  sys.prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  if (p.waitForParent) {
+    const b = memory.data(8);
+    if (sys.read(p.syncFd, b, 1) != 1) sys.exit(1);
+  }
+  const r = setup(p);
+  if (!r.ok) {
+    writeString(p.syncFd, "\x01" + r.err!.message());
+    sys.exit(1);
+  }
+  const exe = r.value;
+  sys.prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+  writeString(p.syncFd, "\x00");
+  // Block until `start` writes to exec.fifo.
+  const b = memory.data(8);
+  while (true) {
+    const n = sys.read(p.fifoFd, b, 1);
+    if (n == 1) break;
+    if (n != -EINTR) sys.exit(1);
+  }
+  const empty = memory.data(8);
+  store<u64>(empty, 0);
+  sys.sigprocmask(2 /* SIG_SETMASK */, empty, 0);
+  const rc = sys.execve(sys.cstr(exe), p.argv, p.envp);
+  writeString(2, "tsrun: exec " + exe + ": " + sysFail("", "", rc).message() + "\n");
+  sys.exit(127);
+}

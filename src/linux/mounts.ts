@@ -1,0 +1,124 @@
+// Executing the mount part of the plan inside container init (before pivot_root).
+import * as sys from "../sys/syscall";
+import { Failure, sysFail } from "../errors/failure";
+import { ENOENT, ENOTDIR, EEXIST } from "../errors/errno";
+import { MountOp, MountKind, Plan } from "../plan/plan";
+import { ensureInRoot, openInRoot, fdPath } from "./inroot";
+import { MS_BIND, MS_REC, MS_RDONLY, MOUNT_ATTR_RDONLY } from "../spec/mountopts";
+
+const SYS_open_tree = 428, SYS_move_mount = 429;
+const OPEN_TREE_CLONE: i64 = 1;
+const MOVE_MOUNT_F_EMPTY_PATH: i64 = 4, MOVE_MOUNT_T_EMPTY_PATH: i64 = 0x40;
+
+const attr = memory.data(32);
+
+// mount_setattr(fd, "", AT_EMPTY_PATH [| AT_RECURSIVE], {set, clr, propagation}).
+export function setAttr(fd: i32, path: string, set: u64, clr: u64, propagation: u64, recursive: bool): i64 {
+  store<u64>(attr, set);
+  store<u64>(attr, clr, 8);
+  store<u64>(attr, propagation, 16);
+  store<u64>(attr, 0, 24);
+  const flags = (path.length == 0 ? sys.AT_EMPTY_PATH : 0) | (recursive ? sys.AT_RECURSIVE : 0);
+  return sys.mountSetattr(fd, path, flags, attr, 32);
+}
+
+function bindMount(rootfd: i32, op: MountOp): Failure | null {
+  const tree = sys.sys6Raw(SYS_open_tree, sys.AT_FDCWD, sys.cstr(op.source),
+    OPEN_TREE_CLONE | sys.O_CLOEXEC | (op.recursive ? sys.AT_RECURSIVE : 0), 0, 0, 0);
+  if (tree < 0) return sysFail("bind mount", op.source, tree);
+  const t = <i32>tree;
+  let rc: i64 = 0;
+  if (op.attrSet != 0 || op.attrClr != 0) rc = setAttr(t, "", op.attrSet, op.attrClr, 0, false);
+  if (rc == 0 && (op.recSet != 0 || op.recClr != 0)) rc = setAttr(t, "", op.recSet, op.recClr, 0, true);
+  if (rc == 0 && op.propagation != 0) rc = setAttr(t, "", 0, 0, op.propagation & ~MS_REC, (op.propagation & MS_REC) != 0);
+  if (rc < 0) { sys.close(t); return sysFail("set mount attributes of", "/" + op.dest, rc); }
+  const target = ensureInRoot(rootfd, op.dest, op.isFile, "/" + op.dest);
+  if (!target.ok) { sys.close(t); return target.err; }
+  rc = sys.sys6Raw(SYS_move_mount, t, sys.cstr(""), target.value, sys.cstr(""),
+    MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH, 0);
+  sys.close(target.value);
+  sys.close(t);
+  if (rc < 0) return sysFail("bind mount " + op.source + " on", "/" + op.dest, rc);
+  return null;
+}
+
+// Propagation and recursive attributes of a freshly mounted filesystem at op.dest.
+function finishFsMount(rootfd: i32, op: MountOp): Failure | null {
+  if (op.propagation == 0 && op.recSet == 0 && op.recClr == 0) return null;
+  const fd = openInRoot(rootfd, op.dest);
+  if (fd < 0) return sysFail("open", "/" + op.dest, fd);
+  let rc: i64 = 0;
+  if (op.recSet != 0 || op.recClr != 0) rc = setAttr(<i32>fd, "", op.recSet, op.recClr, 0, true);
+  if (rc == 0 && op.propagation != 0) rc = setAttr(<i32>fd, "", 0, 0, op.propagation & ~MS_REC, (op.propagation & MS_REC) != 0);
+  sys.close(<i32>fd);
+  if (rc < 0) return sysFail("set mount attributes of", "/" + op.dest, rc);
+  return null;
+}
+
+function fsMount(rootfd: i32, op: MountOp, source: string, fstype: string, flags: u64, data: string, dest: string): Failure | null {
+  const target = ensureInRoot(rootfd, dest, false, "/" + dest);
+  if (!target.ok) return target.err;
+  const rc = sys.mount(source, fdPath(target.value), fstype, flags, data.length > 0 ? data : null);
+  sys.close(target.value);
+  if (rc < 0) return sysFail("mount " + fstype + " on", "/" + dest, rc);
+  return null;
+}
+
+// cgroup v1 (and hybrid) hosts: a tmpfs with one cgroup mount per hierarchy, read-only
+// afterwards if asked.
+function cgroupV1Mount(rootfd: i32, op: MountOp): Failure | null {
+  const rw = op.flags & ~MS_RDONLY;
+  let f = fsMount(rootfd, op, "tmpfs", "tmpfs", rw, "mode=755", op.dest);
+  if (f != null) return f;
+  for (let i = 0; i < op.cgroupDirs.length; i++) {
+    f = fsMount(rootfd, op, "cgroup", "cgroup", rw, op.cgroupData[i], op.dest + "/" + op.cgroupDirs[i]);
+    if (f != null) return f;
+  }
+  if ((op.flags & MS_RDONLY) != 0) {
+    const fd = openInRoot(rootfd, op.dest);
+    if (fd < 0) return sysFail("open", "/" + op.dest, fd);
+    const rc = setAttr(<i32>fd, "", MOUNT_ATTR_RDONLY, 0, 0, true);
+    sys.close(<i32>fd);
+    if (rc < 0) return sysFail("make read-only", "/" + op.dest, rc);
+  }
+  return null;
+}
+
+export function doMounts(p: Plan, rootfd: i32): Failure | null {
+  for (let i = 0; i < p.mounts.length; i++) {
+    const op = p.mounts[i];
+    let f: Failure | null = null;
+    switch (op.kind) {
+      case MountKind.Bind: f = bindMount(rootfd, op); break;
+      case MountKind.CgroupV1: f = cgroupV1Mount(rootfd, op); break;
+      case MountKind.Cgroup2: f = fsMount(rootfd, op, "cgroup2", "cgroup2", op.flags, op.data, op.dest); break;
+      default: f = fsMount(rootfd, op, op.source, op.fstype, op.flags, op.data, op.dest);
+    }
+    if (f == null && op.kind != MountKind.Bind) f = finishFsMount(rootfd, op);
+    if (f != null) return f;
+  }
+  return null;
+}
+
+// maskedPaths: files hidden behind /dev/null, directories behind an empty read-only tmpfs.
+export function maskPaths(paths: string[]): Failure | null {
+  for (let i = 0; i < paths.length; i++) {
+    const p = paths[i];
+    let rc = sys.mount("/dev/null", p, null, MS_BIND, null);
+    if (rc == -ENOTDIR) rc = sys.mount("tmpfs", p, "tmpfs", MS_RDONLY, null);
+    if (rc < 0 && rc != -ENOENT) return sysFail("mask", p, rc);
+  }
+  return null;
+}
+
+// readonlyPaths: a recursive bind onto itself, made read-only recursively.
+export function readonlyPaths(paths: string[]): Failure | null {
+  for (let i = 0; i < paths.length; i++) {
+    const p = paths[i];
+    let rc = sys.mount(p, p, null, MS_BIND | MS_REC, null);
+    if (rc == -ENOENT) continue;
+    if (rc == 0) rc = setAttr(sys.AT_FDCWD, p, MOUNT_ATTR_RDONLY, 0, 0, true);
+    if (rc < 0) return sysFail("make read-only", p, rc);
+  }
+  return null;
+}

@@ -1,0 +1,89 @@
+// The parent side of container creation: one clone3 with every new namespace, uid/gid
+// maps for a new user namespace, and the wait for init's ready/error message.
+import * as sys from "../sys/syscall";
+import { Failure, Result, ok, err, sysFail, fail } from "../errors/failure";
+import { EINTR } from "../errors/errno";
+import { writeExisting } from "../sys/io";
+import { Plan } from "../plan/plan";
+import { IdMapping } from "../spec/model";
+import { containerInit } from "./init";
+import { AF_UNIX, SOCK_SEQPACKET, SOCK_CLOEXEC, SIGCHLD, SIGKILL, CLONE_NEWPID } from "./consts";
+
+export class Child {
+  constructor(public pid: i32, public syncFd: i32) {}
+}
+
+function mapText(ms: IdMapping[]): string {
+  let s = "";
+  for (let i = 0; i < ms.length; i++) {
+    s += ms[i].containerID.toString() + " " + ms[i].hostID.toString() + " " + ms[i].size.toString() + "\n";
+  }
+  return s;
+}
+
+// clone3 into init. Returns the child (parent side) or a Failure; the child never returns.
+export function spawnInit(p: Plan): Result<Child> {
+  const fds = memory.data(8);
+  let rc = sys.socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds);
+  if (rc < 0) return err<Child>(sysFail("socketpair", "", rc));
+  const parentEnd = load<i32>(fds), childEnd = load<i32>(fds, 4);
+  p.syncFd = childEnd;
+
+  if (p.pidJoin.length > 0) {
+    // Joining a PID namespace only affects children: do it here, so init is born in it.
+    const fd = sys.openat(sys.AT_FDCWD, p.pidJoin, sys.O_RDONLY | sys.O_CLOEXEC);
+    if (fd < 0) { sys.close(parentEnd); sys.close(childEnd); return err<Child>(sysFail("open pid namespace", p.pidJoin, fd)); }
+    rc = sys.setns(<i32>fd, <i32>CLONE_NEWPID);
+    sys.close(<i32>fd);
+    if (rc < 0) { sys.close(parentEnd); sys.close(childEnd); return err<Child>(sysFail("join pid namespace", p.pidJoin, rc)); }
+  }
+
+  const args = memory.data(88);
+  memory.fill(args, 0, 88);
+  store<u64>(args, p.cloneFlags);
+  store<u64>(args, <u64>SIGCHLD, 32); // exit_signal
+  rc = sys.clone3(args, 88);
+  if (rc == 0) {
+    sys.close(parentEnd);
+    containerInit(p);
+    sys.exit(1);
+  }
+  sys.close(childEnd);
+  if (rc < 0) { sys.close(parentEnd); return err<Child>(sysFail("clone3", "container init", rc)); }
+  return ok<Child>(new Child(<i32>rc, parentEnd));
+}
+
+// Writes uid_map/gid_map of a new user namespace, then lets init continue.
+export function releaseInit(c: Child, p: Plan, uidMaps: IdMapping[], gidMaps: IdMapping[]): Failure | null {
+  if (!p.waitForParent) return null;
+  const base = "/proc/" + c.pid.toString() + "/";
+  let f = writeExisting(base + "uid_map", mapText(uidMaps));
+  if (f != null) return f;
+  f = writeExisting(base + "gid_map", mapText(gidMaps));
+  if (f != null) return f;
+  const b = memory.data(8);
+  store<u8>(b, 1);
+  const rc = sys.write(c.syncFd, b, 1);
+  if (rc < 0) return sysFail("signal", "container init", rc);
+  return null;
+}
+
+// Waits for init's one message: null when init is ready, else its Failure.
+export function awaitInit(c: Child): Failure | null {
+  const buf = new ArrayBuffer(4096);
+  const p = changetype<usize>(buf);
+  let n: i64;
+  do { n = sys.read(c.syncFd, p, 4096); } while (n == -EINTR);
+  sys.close(c.syncFd);
+  if (n < 0) return sysFail("read from", "container init", n);
+  if (n == 0) return fail("container init", "", "exited before it was ready");
+  if (load<u8>(p) == 0) return null;
+  return new Failure(String.UTF8.decodeUnsafe(p + 1, <usize>n - 1), "", 0);
+}
+
+// Kills and reaps a child that failed during create.
+export function killInit(pid: i32): void {
+  sys.kill(pid, SIGKILL);
+  const st = memory.data(8);
+  while (sys.wait4(pid, st, 0) == -EINTR) {}
+}

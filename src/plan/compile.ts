@@ -1,0 +1,251 @@
+// Spec + command-line options -> Plan. Runs in the parent, before clone3: every string,
+// path lookup and decision is made here so that container init only executes.
+import * as sys from "../sys/syscall";
+import { Spec, Mount } from "../spec/model";
+import { Plan, MountOp, MountKind, DeviceOp, NsJoin, Rlim } from "./plan";
+import { Failure, Result, ok, err, fail, sysFail } from "../errors/failure";
+import { readFileAt } from "../sys/io";
+import { openInRoot } from "../linux/inroot";
+import { MS_BIND, MS_REC, MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_NOATIME, MS_NODIRATIME,
+  MS_STRICTATIME, MS_RELATIME, MS_SLAVE, MOUNT_ATTR_RDONLY, MOUNT_ATTR_NOSUID, MOUNT_ATTR_NODEV,
+  MOUNT_ATTR_NOEXEC, MOUNT_ATTR_NOATIME, MOUNT_ATTR_NODIRATIME, MOUNT_ATTR_STRICTATIME, MOUNT_ATTR__ATIME,
+  MS_NOSYMFOLLOW, MOUNT_ATTR_NOSYMFOLLOW } from "../spec/mountopts";
+import { CLONE_NEWUSER, CLONE_NEWPID } from "../linux/consts";
+
+export class CreateOptions {
+  bundle: string = "";
+  noPivot: bool = false;
+  preserveFds: i32 = 0;
+  listenFds: i32 = 0;
+}
+
+const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+const DEFAULT_DEVICES: string[] = ["null", "zero", "full", "random", "urandom", "tty"];
+const DEFAULT_MAJOR: u32[] = [1, 1, 1, 1, 1, 5];
+const DEFAULT_MINOR: u32[] = [3, 5, 7, 8, 9, 0];
+
+export function makedev(major: u64, minor: u64): u64 {
+  return ((major & 0xfffff000) << 32) | ((major & 0xfff) << 8) | ((minor & 0xffffff00) << 12) | (minor & 0xff);
+}
+
+// "/a/b/" -> "a/b"; "rel" -> "rel" (relative destinations are relative to the rootfs root).
+export function rootRelative(p: string): string {
+  let s = 0, e = p.length;
+  while (s < e && p.charCodeAt(s) == 0x2f) s++;
+  while (e > s && p.charCodeAt(e - 1) == 0x2f) e--;
+  return p.substring(s, e);
+}
+
+function absolute(base: string, p: string): string {
+  return p.startsWith("/") ? p : base + "/" + p;
+}
+
+// The host's cgroup hierarchies from /proc/self/cgroup, for a "cgroup" mount.
+function cgroupMount(op: MountOp, m: Mount): Failure | null {
+  const r = readFileAt(sys.AT_FDCWD, "/proc/self/cgroup");
+  if (!r.ok) return r.err;
+  const lines = String.UTF8.decode(r.value).split("\n");
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const parts = lines[i].split(":");
+    if (parts.length < 3 || parts[1].length == 0) continue;
+    const ctl = parts[1];
+    op.cgroupDirs.push(ctl.startsWith("name=") ? ctl.substring(5) : ctl);
+    op.cgroupData.push(ctl.startsWith("name=") ? "none," + ctl : ctl);
+  }
+  op.kind = op.cgroupDirs.length > 0 ? MountKind.CgroupV1 : MountKind.Cgroup2;
+  return null;
+}
+
+// mount(2) flags -> mount_setattr attributes, for bind mounts.
+function attrsOf(flags: u64): u64 {
+  let a: u64 = 0;
+  if (flags & MS_RDONLY) a |= MOUNT_ATTR_RDONLY;
+  if (flags & MS_NOSUID) a |= MOUNT_ATTR_NOSUID;
+  if (flags & MS_NODEV) a |= MOUNT_ATTR_NODEV;
+  if (flags & MS_NOEXEC) a |= MOUNT_ATTR_NOEXEC;
+  if (flags & MS_NODIRATIME) a |= MOUNT_ATTR_NODIRATIME;
+  if (flags & MS_NOSYMFOLLOW) a |= MOUNT_ATTR_NOSYMFOLLOW;
+  if (flags & MS_NOATIME) a |= MOUNT_ATTR_NOATIME;
+  else if (flags & MS_STRICTATIME) a |= MOUNT_ATTR_STRICTATIME;
+  return a;
+}
+
+function compileMount(m: Mount, index: i32, bundle: string): Result<MountOp> {
+  const op = new MountOp();
+  op.dest = rootRelative(m.destination);
+  op.fstype = m.type;
+  op.data = m.data;
+  op.propagation = m.propagation;
+  op.recSet = m.recAttrSet;
+  op.recClr = m.recAttrClr;
+  const where = "mounts[" + index.toString() + "]";
+  if (op.dest.length == 0 || op.dest == "." ) return err<MountOp>(fail("config.json", "", where + ".destination: must not be the container's root"));
+  if ((m.flags & MS_BIND) != 0 || m.type == "bind") {
+    op.kind = MountKind.Bind;
+    op.source = absolute(bundle, m.source);
+    op.recursive = (m.flags & MS_REC) != 0;
+    op.attrSet = attrsOf(m.flags);
+    op.attrClr = attrsOf(m.clearFlags);
+    if ((m.flags & (MS_NOATIME | MS_STRICTATIME | MS_RELATIME)) != 0) op.attrClr |= MOUNT_ATTR__ATIME;
+    const st = memory.data(144);
+    const rc = sys.fstatat(sys.AT_FDCWD, op.source, st, 0);
+    if (rc < 0) return err<MountOp>(sysFail(where + ".source", op.source, rc));
+    op.isFile = (load<u32>(st, 24) & sys.S_IFMT) != sys.S_IFDIR;
+    return ok<MountOp>(op);
+  }
+  op.source = m.source.length > 0 ? m.source : m.type;
+  op.flags = m.flags & ~(MS_REC);
+  if (m.type == "cgroup" || m.type == "cgroup2") {
+    if (m.type == "cgroup2") op.kind = MountKind.Cgroup2;
+    else { const f = cgroupMount(op, m); if (f != null) return err<MountOp>(f); }
+  }
+  return ok<MountOp>(op);
+}
+
+// $HOME for the container user from the image's /etc/passwd (runc sets it when unset).
+function homeOf(rootfs: string, uid: u32): string {
+  const rootfd = sys.openat(sys.AT_FDCWD, rootfs, sys.O_PATH | sys.O_DIRECTORY | sys.O_CLOEXEC);
+  if (rootfd < 0) return "/";
+  const fd = openInRoot(<i32>rootfd, "etc/passwd", sys.O_RDONLY);
+  sys.close(<i32>rootfd);
+  if (fd < 0) return "/";
+  const r = readFileAt(<i32>fd, "");
+  sys.close(<i32>fd);
+  if (!r.ok) return "/";
+  const lines = String.UTF8.decode(r.value).split("\n");
+  const want = uid.toString();
+  for (let i = 0; i < lines.length; i++) {
+    const f = lines[i].split(":");
+    if (f.length >= 6 && f[2] == want) return f[5];
+  }
+  return "/";
+}
+
+// A host char*[] (NULL-terminated) for execve.
+function hostArray(items: string[]): i64 {
+  const buf = new ArrayBuffer((items.length + 1) * 8);
+  const p = changetype<usize>(buf);
+  for (let i = 0; i < items.length; i++) store<i64>(p + <usize>i * 8, sys.cstr(items[i]));
+  store<i64>(p + <usize>items.length * 8, 0);
+  return sys.host(p);
+}
+
+function envValue(env: string[], key: string): string | null {
+  const prefix = key + "=";
+  for (let i = 0; i < env.length; i++) if (env[i].startsWith(prefix)) return env[i].substring(prefix.length);
+  return null;
+}
+
+export function compile(spec: Spec, opts: CreateOptions, lastCap: i32): Result<Plan> {
+  const p = new Plan();
+  const L = spec.linux;
+  const proc = spec.process!;
+
+  // Namespaces: new ones in the clone3 flags; existing ones joined by path (user first).
+  for (let i = 0; i < L.namespaces.length; i++) {
+    const ns = L.namespaces[i];
+    if (ns.path.length == 0) { p.cloneFlags |= <u64><u32>ns.flag; continue; }
+    if (ns.type == "pid") p.pidJoin = ns.path;
+    else if (ns.type == "user") p.joins.unshift(new NsJoin(ns.path, ns.flag, ns.type));
+    else p.joins.push(new NsJoin(ns.path, ns.flag, ns.type));
+  }
+  p.waitForParent = (p.cloneFlags & CLONE_NEWUSER) != 0;
+
+  p.rootfs = absolute(opts.bundle, spec.rootPath);
+  p.rootPropagation = L.rootfsPropagation != 0 ? L.rootfsPropagation : (MS_SLAVE | MS_REC);
+  p.noPivot = opts.noPivot;
+
+  let devIsBind = false;
+  for (let i = 0; i < spec.mounts.length; i++) {
+    const r = compileMount(spec.mounts[i], i, opts.bundle);
+    if (!r.ok) return err<Plan>(r.err!);
+    const op = r.value;
+    if (op.dest == "dev" && op.kind == MountKind.Bind) devIsBind = true;
+    p.mounts.push(op);
+  }
+
+  // /dev: the default nodes unless /dev comes from the host; then linux.devices.
+  const inUserNs = (p.cloneFlags & CLONE_NEWUSER) != 0;
+  p.devDir = !devIsBind;
+  if (p.devDir) {
+    for (let i = 0; i < DEFAULT_DEVICES.length; i++) {
+      const path = "dev/" + DEFAULT_DEVICES[i];
+      let listed = false;
+      for (let k = 0; k < L.devices.length; k++) if (rootRelative(L.devices[k].path) == path) listed = true;
+      if (!listed) p.devices.push(new DeviceOp(path, sys.S_IFCHR | 0o666, makedev(DEFAULT_MAJOR[i], DEFAULT_MINOR[i]), 0, 0, false));
+    }
+  }
+  for (let i = 0; i < L.devices.length; i++) {
+    const d = L.devices[i];
+    const type = d.type == "b" ? sys.S_IFBLK : d.type == "p" ? sys.S_IFIFO : sys.S_IFCHR;
+    const mode = d.hasFileMode ? d.fileMode & 0o7777 : 0o666;
+    p.devices.push(new DeviceOp(rootRelative(d.path), type | mode, makedev(<u64>d.major, <u64>d.minor),
+      d.uid, d.gid, d.hasUid || d.hasGid));
+  }
+  if (inUserNs && p.devices.length > 0) {
+    return err<Plan>(fail("config.json", "", "linux.namespaces: creating device nodes inside a new user namespace is not supported by this version of tsrun"));
+  }
+
+  for (let i = 0; i < L.sysctlKeys.length; i++) {
+    p.sysctlPaths.push("/proc/sys/" + L.sysctlKeys[i].replaceAll(".", "/"));
+    p.sysctlValues.push(L.sysctlValues[i]);
+  }
+  p.maskedPaths = L.maskedPaths;
+  p.readonlyPaths = L.readonlyPaths;
+  p.rootReadonly = spec.rootReadonly;
+  p.setHostname = spec.hostname.length > 0;
+  p.hostname = spec.hostname;
+  p.setDomainname = spec.domainname.length > 0;
+  p.domainname = spec.domainname;
+
+  if (proc.hasOomScoreAdj) p.oomScoreAdj = proc.oomScoreAdj.toString();
+  for (let i = 0; i < proc.rlimits.length; i++) {
+    const r = proc.rlimits[i];
+    p.rlimits.push(new Rlim(r.resource, r.soft, r.hard));
+  }
+  p.uid = proc.user.uid;
+  p.gid = proc.user.gid;
+  p.groups = proc.user.additionalGids;
+  if (proc.user.umask >= 0) p.umask = <u32>proc.user.umask;
+
+  const caps = proc.caps;
+  if (caps.present) {
+    p.hasCaps = true;
+    for (let c = 0; c <= lastCap; c++) if ((caps.bounding & ((<u64>1) << c)) == 0) p.capDrop.push(c);
+    p.capEffective = caps.effective;
+    p.capPermitted = caps.permitted;
+    p.capInheritable = caps.inheritable;
+    // The kernel only lets a capability into the ambient set when it is permitted and
+    // inheritable; runc skips the others silently, and so do we.
+    const ambient = caps.ambient & caps.inheritable & caps.permitted;
+    for (let c = 0; c <= lastCap; c++) if ((ambient & ((<u64>1) << c)) != 0) p.capAmbient.push(c);
+  }
+  p.noNewPrivs = proc.noNewPrivileges;
+  p.cwd = proc.cwd;
+
+  // The environment: config env, runc's HOME default, and socket activation fds.
+  const env = proc.env.slice(0);
+  if (envValue(env, "HOME") == null) env.push("HOME=" + homeOf(p.rootfs, proc.user.uid));
+  if (opts.listenFds > 0) {
+    env.push("LISTEN_FDS=" + opts.listenFds.toString());
+    env.push("LISTEN_PID=1");
+  }
+  p.preserveFds = opts.listenFds + opts.preserveFds;
+
+  // Executable lookup candidates, tried by init inside the container (PATH from config env).
+  const arg0 = proc.args[0];
+  p.exeName = arg0;
+  if (arg0.includes("/")) {
+    p.exeCandidates.push(arg0.startsWith("/") ? arg0 : (proc.cwd == "/" ? "/" : proc.cwd + "/") + arg0);
+  } else {
+    const pathVar = envValue(env, "PATH");
+    const dirs = (pathVar != null ? pathVar : DEFAULT_PATH).split(":");
+    for (let i = 0; i < dirs.length; i++) {
+      const d = dirs[i].length == 0 ? "." : dirs[i];
+      p.exeCandidates.push((d.endsWith("/") ? d : d + "/") + arg0);
+    }
+  }
+  p.argv = hostArray(proc.args);
+  p.envp = hostArray(env);
+  return ok<Plan>(p);
+}

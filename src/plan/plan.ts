@@ -1,0 +1,82 @@
+// The plan: everything container init has to do, decided in the parent before clone3.
+// Init (linux/init.ts) only walks these lists; it parses nothing and makes no decisions.
+
+export const enum MountKind { Fs, Bind, CgroupV1, Cgroup2 }
+
+export class MountOp {
+  kind: MountKind = MountKind.Fs;
+  source: string = "";
+  dest: string = "";        // relative to the rootfs, no leading "/"
+  fstype: string = "";
+  flags: u64 = 0;           // mount(2) flags for Fs mounts
+  data: string = "";
+  recursive: bool = false;  // rbind
+  attrSet: u64 = 0;         // mount_setattr on the mount itself (binds)
+  attrClr: u64 = 0;
+  recSet: u64 = 0;          // mount_setattr(AT_RECURSIVE) from r* options
+  recClr: u64 = 0;
+  propagation: u64 = 0;
+  isFile: bool = false;     // bind source is not a directory
+  // cgroup v1: one sub-mount per hierarchy.
+  cgroupDirs: string[] = [];
+  cgroupData: string[] = [];
+}
+
+export class DeviceOp {
+  constructor(public path: string, public mode: u32, public dev: u64, public uid: u32, public gid: u32,
+    public chown: bool) {}
+}
+
+export class NsJoin {
+  constructor(public path: string, public flag: i32, public type: string) {}
+}
+
+export class Rlim {
+  constructor(public resource: i32, public soft: u64, public hard: u64) {}
+}
+
+export class Plan {
+  cloneFlags: u64 = 0;
+  joins: NsJoin[] = [];           // setns in init, user namespace first
+  pidJoin: string = "";          // PID namespace to join: setns by the parent before clone3
+  waitForParent: bool = false;    // parent writes uid/gid maps before init continues
+  rootfs: string = "";
+  rootPropagation: u64 = 0;
+  mounts: MountOp[] = [];
+  devDir: bool = false;           // populate /dev with the default nodes and links
+  devices: DeviceOp[] = [];
+  noPivot: bool = false;
+  sysctlPaths: string[] = [];
+  sysctlValues: string[] = [];
+  maskedPaths: string[] = [];
+  readonlyPaths: string[] = [];
+  rootReadonly: bool = false;
+  setHostname: bool = false;
+  hostname: string = "";
+  setDomainname: bool = false;
+  domainname: string = "";
+  oomScoreAdj: string = "";       // "" = leave unchanged
+  rlimits: Rlim[] = [];
+  uid: u32 = 0;
+  gid: u32 = 0;
+  groups: u32[] = [];
+  setGroups: bool = true;         // false inside a user namespace with setgroups denied
+  umask: u32 = 0o022;
+  hasCaps: bool = false;
+  capDrop: i32[] = [];            // bounding-set capabilities to drop
+  capEffective: u64 = 0;
+  capPermitted: u64 = 0;
+  capInheritable: u64 = 0;
+  capAmbient: i32[] = [];
+  noNewPrivs: bool = false;
+  cwd: string = "/";
+  exeCandidates: string[] = [];   // absolute paths to try, in PATH order
+  exeName: string = "";
+  argv: i64 = 0;                  // host char*[] for execve
+  envp: i64 = 0;
+  preserveFds: i32 = 0;           // fds 3 .. 3+preserveFds-1 survive exec
+  keyring: bool = true;           // join a fresh session keyring named keyringName
+  keyringName: string = "";
+  fifoFd: i32 = -1;               // exec.fifo, opened O_RDWR: init blocks reading it
+  syncFd: i32 = -1;               // init's end of the socketpair to the parent
+}

@@ -1,0 +1,433 @@
+// config.json (a JSON tree) -> spec/model.ts, validated. Every error names the JSON path
+// of the offending field. Anything tsrun does not implement is rejected here, by name,
+// before any state is created.
+import { JValue, Kind } from "../json/value";
+import { Failure, Result, ok, err, fail } from "../errors/failure";
+import { Spec, Process, Mount, Namespace, IdMapping, Device, Hook, Rlimit, Capabilities } from "./model";
+import { capNumber } from "./caps";
+import { applyMountOptions, propagationFlags } from "./mountopts";
+
+const NS_TYPES: string[] = ["pid", "network", "mount", "ipc", "uts", "user", "cgroup", "time"];
+const NS_FLAGS: i32[] = [0x20000000, 0x40000000, 0x00020000, 0x08000000, 0x04000000, 0x10000000, 0x02000000, 0x00000080];
+
+const RLIMIT_NAMES: string[] = ["RLIMIT_CPU", "RLIMIT_FSIZE", "RLIMIT_DATA", "RLIMIT_STACK", "RLIMIT_CORE",
+  "RLIMIT_RSS", "RLIMIT_NPROC", "RLIMIT_NOFILE", "RLIMIT_MEMLOCK", "RLIMIT_AS", "RLIMIT_LOCKS",
+  "RLIMIT_SIGPENDING", "RLIMIT_MSGQUEUE", "RLIMIT_NICE", "RLIMIT_RTPRIO", "RLIMIT_RTTIME"];
+
+export function nsFlag(type: string): i32 {
+  const i = NS_TYPES.indexOf(type);
+  return i < 0 ? 0 : NS_FLAGS[i];
+}
+
+// Collects the first validation error; accessors return defaults after an error.
+export class Checker {
+  err: Failure | null = null;
+  constructor(public file: string) {}
+
+  bad(path: string, why: string): void {
+    if (this.err == null) this.err = fail(this.file, "", path + ": " + why);
+  }
+
+  object(v: JValue | null, path: string, required: bool): JValue | null {
+    if (v == null || v.kind == Kind.Null) {
+      if (required) this.bad(path, "is required");
+      return null;
+    }
+    if (v.kind != Kind.Object) { this.bad(path, "must be an object, not " + v.kindName()); return null; }
+    return v;
+  }
+
+  str(o: JValue, key: string, path: string, required: bool = false, def: string = ""): string {
+    const v = o.get(key);
+    if (v == null || v.kind == Kind.Null) {
+      if (required) this.bad(path + "." + key, "is required");
+      return def;
+    }
+    if (v.kind != Kind.String) { this.bad(path + "." + key, "must be a string, not " + v.kindName()); return def; }
+    return v.text;
+  }
+
+  bool(o: JValue, key: string, path: string): bool {
+    const v = o.get(key);
+    if (v == null || v.kind == Kind.Null) return false;
+    if (v.kind != Kind.Bool) { this.bad(path + "." + key, "must be a boolean, not " + v.kindName()); return false; }
+    return v.bool;
+  }
+
+  has(o: JValue, key: string): bool {
+    const v = o.get(key);
+    return v != null && v.kind != Kind.Null;
+  }
+
+  // An integer within [min, max] (as i64; u64 values use u64()).
+  int(o: JValue, key: string, path: string, min: i64, max: i64, def: i64 = 0): i64 {
+    const v = o.get(key);
+    if (v == null || v.kind == Kind.Null) return def;
+    return this.intValue(v, path + "." + key, min, max, def);
+  }
+
+  intValue(v: JValue, path: string, min: i64, max: i64, def: i64 = 0): i64 {
+    if (v.kind != Kind.Number) { this.bad(path, "must be a number, not " + v.kindName()); return def; }
+    const t = v.text;
+    let neg = false, i = 0, n: u64 = 0;
+    if (t.charCodeAt(0) == 0x2d) { neg = true; i = 1; }
+    if (i >= t.length) { this.bad(path, "must be an integer"); return def; }
+    for (; i < t.length; i++) {
+      const c = t.charCodeAt(i);
+      if (c < 0x30 || c > 0x39) { this.bad(path, "must be an integer, not " + t); return def; }
+      const d = <u64>(c - 0x30);
+      if (n > (<u64>0x7fffffffffffffff - d) / 10) { this.bad(path, "is out of range: " + t); return def; }
+      n = n * 10 + d;
+    }
+    const r: i64 = neg ? -<i64>n : <i64>n;
+    if (r < min || r > max) { this.bad(path, "is out of range: " + t); return def; }
+    return r;
+  }
+
+  u64Value(v: JValue, path: string): u64 {
+    if (v.kind != Kind.Number) { this.bad(path, "must be a number, not " + v.kindName()); return 0; }
+    const t = v.text;
+    let n: u64 = 0;
+    if (t.length == 0 || t.length > 20) { this.bad(path, "must be an unsigned 64-bit integer, not " + t); return 0; }
+    for (let i = 0; i < t.length; i++) {
+      const c = t.charCodeAt(i);
+      if (c < 0x30 || c > 0x39) { this.bad(path, "must be an unsigned 64-bit integer, not " + t); return 0; }
+      const d = <u64>(c - 0x30);
+      if (n > (<u64>0xffffffffffffffff - d) / 10) { this.bad(path, "is out of range: " + t); return 0; }
+      n = n * 10 + d;
+    }
+    return n;
+  }
+
+  array(o: JValue, key: string, path: string): JValue[] {
+    const v = o.get(key);
+    if (v == null || v.kind == Kind.Null) return [];
+    if (v.kind != Kind.Array) { this.bad(path + "." + key, "must be an array, not " + v.kindName()); return []; }
+    return v.items;
+  }
+
+  strings(o: JValue, key: string, path: string): string[] {
+    const items = this.array(o, key, path);
+    const out = new Array<string>(items.length);
+    for (let i = 0; i < items.length; i++) {
+      if (items[i].kind != Kind.String) {
+        this.bad(path + "." + key + "[" + i.toString() + "]", "must be a string, not " + items[i].kindName());
+        return [];
+      }
+      out[i] = items[i].text;
+    }
+    return out;
+  }
+
+  // A string->string map (annotations, sysctl).
+  stringMap(o: JValue, key: string, path: string, keys: string[], values: string[]): void {
+    const m = this.object(o.get(key), path + "." + key, false);
+    if (m == null) return;
+    for (let i = 0; i < m.keys.length; i++) {
+      const v = m.items[i];
+      if (v.kind != Kind.String) { this.bad(path + "." + key + "." + m.keys[i], "must be a string"); return; }
+      keys.push(m.keys[i]);
+      values.push(v.text);
+    }
+  }
+}
+
+// MAJOR.MINOR.PATCH[-prerelease][+build] (semver 2.0).
+export function isSemver(v: string): bool {
+  let i = 0;
+  for (let part = 0; part < 3; part++) {
+    const start = i;
+    while (i < v.length && v.charCodeAt(i) >= 0x30 && v.charCodeAt(i) <= 0x39) i++;
+    if (i == start) return false;
+    if (i - start > 1 && v.charCodeAt(start) == 0x30) return false;
+    if (part < 2) {
+      if (i >= v.length || v.charCodeAt(i) != 0x2e) return false;
+      i++;
+    }
+  }
+  if (i == v.length) return true;
+  const c = v.charCodeAt(i);
+  if (c != 0x2d && c != 0x2b) return false;
+  const rest = v.substring(i + 1);
+  if (rest.length == 0) return false;
+  for (let k = 0; k < rest.length; k++) {
+    const d = rest.charCodeAt(k);
+    const okc = (d >= 0x30 && d <= 0x39) || (d >= 0x41 && d <= 0x5a) || (d >= 0x61 && d <= 0x7a) || d == 0x2d || d == 0x2e || d == 0x2b;
+    if (!okc) return false;
+  }
+  return true;
+}
+
+function parseCapSet(c: Checker, o: JValue, key: string, path: string, lastCap: i32): u64 {
+  const names = c.strings(o, key, path);
+  let bits: u64 = 0;
+  for (let i = 0; i < names.length; i++) {
+    const n = capNumber(names[i]);
+    if (n < 0) { c.bad(path + "." + key + "[" + i.toString() + "]", "unknown capability " + names[i]); return 0; }
+    // Known to tsrun but not to this kernel: skipped, as runc does.
+    if (n <= lastCap) bits |= (<u64>1) << n;
+  }
+  return bits;
+}
+
+function parseProcess(c: Checker, o: JValue, path: string, lastCap: i32): Process {
+  const p = new Process();
+  p.terminal = c.bool(o, "terminal", path);
+  const cs = c.object(o.get("consoleSize"), path + ".consoleSize", false);
+  if (cs != null) {
+    p.consoleHeight = <u32>c.int(cs, "height", path + ".consoleSize", 0, 0xffff);
+    p.consoleWidth = <u32>c.int(cs, "width", path + ".consoleSize", 0, 0xffff);
+  }
+  const u = c.object(o.get("user"), path + ".user", false);
+  if (u != null) {
+    p.user.uid = <u32>c.int(u, "uid", path + ".user", 0, 0xffffffff);
+    p.user.gid = <u32>c.int(u, "gid", path + ".user", 0, 0xffffffff);
+    if (c.has(u, "umask")) p.user.umask = <i32>c.int(u, "umask", path + ".user", 0, 0o777);
+    const g = c.array(u, "additionalGids", path + ".user");
+    for (let i = 0; i < g.length; i++) {
+      p.user.additionalGids.push(<u32>c.intValue(g[i], path + ".user.additionalGids[" + i.toString() + "]", 0, 0xffffffff));
+    }
+    if (c.has(u, "username")) c.bad(path + ".user.username", "is a Windows field, not supported on Linux");
+  }
+  p.args = c.strings(o, "args", path);
+  if (c.err == null && p.args.length == 0) c.bad(path + ".args", "must be a non-empty array of strings");
+  if (c.err == null && p.args[0].length == 0) c.bad(path + ".args[0]", "must not be empty");
+  if (c.has(o, "commandLine")) c.bad(path + ".commandLine", "is a Windows field, not supported on Linux");
+  p.env = c.strings(o, "env", path);
+  for (let i = 0; i < p.env.length && c.err == null; i++) {
+    if (p.env[i].indexOf("=") <= 0) c.bad(path + ".env[" + i.toString() + "]", "must be KEY=value, not \"" + p.env[i] + "\"");
+  }
+  p.cwd = c.str(o, "cwd", path, true);
+  if (c.err == null && !p.cwd.startsWith("/")) c.bad(path + ".cwd", "must be an absolute path, not \"" + p.cwd + "\"");
+  const caps = c.object(o.get("capabilities"), path + ".capabilities", false);
+  if (caps != null) {
+    const cp = path + ".capabilities";
+    const k = new Capabilities();
+    k.present = true;
+    k.bounding = parseCapSet(c, caps, "bounding", cp, lastCap);
+    k.effective = parseCapSet(c, caps, "effective", cp, lastCap);
+    k.inheritable = parseCapSet(c, caps, "inheritable", cp, lastCap);
+    k.permitted = parseCapSet(c, caps, "permitted", cp, lastCap);
+    k.ambient = parseCapSet(c, caps, "ambient", cp, lastCap);
+    p.caps = k;
+  }
+  const rl = c.array(o, "rlimits", path);
+  for (let i = 0; i < rl.length && c.err == null; i++) {
+    const rp = path + ".rlimits[" + i.toString() + "]";
+    const r = c.object(rl[i], rp, true);
+    if (r == null) break;
+    const type = c.str(r, "type", rp, true);
+    const res = RLIMIT_NAMES.indexOf(type);
+    if (c.err == null && res < 0) { c.bad(rp + ".type", "unknown rlimit type " + type); break; }
+    for (let k = 0; k < p.rlimits.length; k++) {
+      if (p.rlimits[k].type == type) { c.bad(rp + ".type", "duplicate rlimit type " + type); break; }
+    }
+    const hv = r.get("hard"), sv = r.get("soft");
+    if (hv == null) { c.bad(rp + ".hard", "is required"); break; }
+    if (sv == null) { c.bad(rp + ".soft", "is required"); break; }
+    const hard = c.u64Value(hv, rp + ".hard");
+    const soft = c.u64Value(sv, rp + ".soft");
+    if (c.err == null && soft > hard) c.bad(rp, "soft limit " + soft.toString() + " is above hard limit " + hard.toString());
+    p.rlimits.push(new Rlimit(type, res, hard, soft));
+  }
+  p.noNewPrivileges = c.bool(o, "noNewPrivileges", path);
+  if (c.has(o, "oomScoreAdj")) {
+    p.hasOomScoreAdj = true;
+    p.oomScoreAdj = <i32>c.int(o, "oomScoreAdj", path, -1000, 1000);
+  }
+  p.apparmorProfile = c.str(o, "apparmorProfile", path);
+  p.selinuxLabel = c.str(o, "selinuxLabel", path);
+  const later = ["scheduler", "ioPriority", "execCPUAffinity"];
+  for (let i = 0; i < later.length; i++) {
+    if (c.has(o, later[i])) c.bad(path + "." + later[i], "is not supported by this version of tsrun");
+  }
+  return p;
+}
+
+function parseHooks(c: Checker, list: JValue[], path: string, out: Hook[]): void {
+  for (let i = 0; i < list.length && c.err == null; i++) {
+    const hp = path + "[" + i.toString() + "]";
+    const h = c.object(list[i], hp, true);
+    if (h == null) return;
+    const k = new Hook();
+    k.path = c.str(h, "path", hp, true);
+    if (c.err == null && !k.path.startsWith("/")) c.bad(hp + ".path", "must be an absolute path");
+    k.args = c.strings(h, "args", hp);
+    k.env = c.strings(h, "env", hp);
+    if (c.has(h, "timeout")) {
+      k.hasTimeout = true;
+      k.timeout = <i32>c.int(h, "timeout", hp, 1, 0x7fffffff);
+    }
+    out.push(k);
+  }
+}
+
+function parseMappings(c: Checker, o: JValue, key: string, path: string, out: IdMapping[]): void {
+  const items = c.array(o, key, path);
+  for (let i = 0; i < items.length && c.err == null; i++) {
+    const mp = path + "." + key + "[" + i.toString() + "]";
+    const m = c.object(items[i], mp, true);
+    if (m == null) return;
+    const cid = <u32>c.int(m, "containerID", mp, 0, 0xffffffff);
+    const hid = <u32>c.int(m, "hostID", mp, 0, 0xffffffff);
+    const size = <u32>c.int(m, "size", mp, 1, 0xffffffff);
+    out.push(new IdMapping(cid, hid, size));
+  }
+}
+
+// Validates and converts a config.json tree. lastCap: the kernel's highest capability number.
+export function parseSpec(root: JValue, lastCap: i32): Result<Spec> {
+  const c = new Checker("config.json");
+  const s = new Spec();
+  if (root.kind != Kind.Object) return err<Spec>(fail("config.json", "", "must be a JSON object, not " + root.kindName()));
+  s.ociVersion = c.str(root, "ociVersion", "", true);
+  if (c.err == null && !isSemver(s.ociVersion)) c.bad("ociVersion", "\"" + s.ociVersion + "\" is not a semantic version");
+  if (c.err == null && !s.ociVersion.startsWith("1.")) c.bad("ociVersion", "\"" + s.ociVersion + "\" is not supported (tsrun implements 1.0.0 to 1.3.0)");
+
+  const rootObj = c.object(root.get("root"), "root", true);
+  if (rootObj != null) {
+    s.rootPath = c.str(rootObj, "path", "root", true);
+    if (c.err == null && s.rootPath.length == 0) c.bad("root.path", "must not be empty");
+    s.rootReadonly = c.bool(rootObj, "readonly", "root");
+  }
+
+  const proc = c.object(root.get("process"), "process", false);
+  if (proc != null) s.process = parseProcess(c, proc, "process", lastCap);
+
+  s.hasHostname = c.has(root, "hostname");
+  s.hostname = c.str(root, "hostname", "");
+  s.hasDomainname = c.has(root, "domainname");
+  s.domainname = c.str(root, "domainname", "");
+
+  const mounts = c.array(root, "mounts", "");
+  for (let i = 0; i < mounts.length && c.err == null; i++) {
+    const mp = "mounts[" + i.toString() + "]";
+    const mo = c.object(mounts[i], mp, true);
+    if (mo == null) break;
+    const m = new Mount();
+    m.destination = c.str(mo, "destination", mp, true);
+    if (c.err == null && m.destination.length == 0) c.bad(mp + ".destination", "must not be empty");
+    m.type = c.str(mo, "type", mp);
+    m.source = c.str(mo, "source", mp);
+    m.options = c.strings(mo, "options", mp);
+    if (c.has(mo, "uidMappings") || c.has(mo, "gidMappings")) c.bad(mp + ".uidMappings", "idmapped mounts are not supported by this version of tsrun");
+    const unsupported = applyMountOptions(m);
+    if (c.err == null && unsupported.length > 0) c.bad(mp + ".options", "option \"" + unsupported + "\" is not supported by this version of tsrun");
+    if (c.err == null && m.type.length == 0 && (m.flags & 4096) == 0) c.bad(mp + ".type", "is required unless the mount is a bind mount");
+    s.mounts.push(m);
+  }
+
+  const hooks = c.object(root.get("hooks"), "hooks", false);
+  if (hooks != null) {
+    parseHooks(c, c.array(hooks, "prestart", "hooks"), "hooks.prestart", s.hooks.prestart);
+    parseHooks(c, c.array(hooks, "createRuntime", "hooks"), "hooks.createRuntime", s.hooks.createRuntime);
+    parseHooks(c, c.array(hooks, "createContainer", "hooks"), "hooks.createContainer", s.hooks.createContainer);
+    parseHooks(c, c.array(hooks, "startContainer", "hooks"), "hooks.startContainer", s.hooks.startContainer);
+    parseHooks(c, c.array(hooks, "poststart", "hooks"), "hooks.poststart", s.hooks.poststart);
+    parseHooks(c, c.array(hooks, "poststop", "hooks"), "hooks.poststop", s.hooks.poststop);
+  }
+  c.stringMap(root, "annotations", "", s.annotationKeys, s.annotationValues);
+
+  const lx = c.object(root.get("linux"), "linux", false);
+  if (lx != null) parseLinux(c, lx, s);
+  if (c.has(root, "windows") || c.has(root, "solaris") || c.has(root, "vm")) c.bad("windows", "only Linux containers are supported");
+
+  if (c.err != null) return err<Spec>(c.err!);
+  const v = crossCheck(s);
+  if (v != null) return err<Spec>(v);
+  return ok<Spec>(s);
+}
+
+function parseLinux(c: Checker, lx: JValue, s: Spec): void {
+  const L = s.linux;
+  const ns = c.array(lx, "namespaces", "linux");
+  for (let i = 0; i < ns.length && c.err == null; i++) {
+    const np = "linux.namespaces[" + i.toString() + "]";
+    const n = c.object(ns[i], np, true);
+    if (n == null) break;
+    const type = c.str(n, "type", np, true);
+    const flag = nsFlag(type);
+    if (c.err == null && flag == 0) { c.bad(np + ".type", "unknown namespace type \"" + type + "\""); break; }
+    if (L.namespace(type) != null) { c.bad(np + ".type", "duplicate namespace type \"" + type + "\""); break; }
+    const path = c.str(n, "path", np);
+    if (c.err == null && path.length > 0 && !path.startsWith("/")) c.bad(np + ".path", "must be an absolute path");
+    L.namespaces.push(new Namespace(type, flag, path));
+  }
+  parseMappings(c, lx, "uidMappings", "linux", L.uidMappings);
+  parseMappings(c, lx, "gidMappings", "linux", L.gidMappings);
+  const devs = c.array(lx, "devices", "linux");
+  for (let i = 0; i < devs.length && c.err == null; i++) {
+    const dp = "linux.devices[" + i.toString() + "]";
+    const o = c.object(devs[i], dp, true);
+    if (o == null) break;
+    const d = new Device();
+    d.type = c.str(o, "type", dp, true);
+    d.path = c.str(o, "path", dp, true);
+    if (c.err == null && !d.path.startsWith("/")) c.bad(dp + ".path", "must be an absolute path");
+    if (c.err == null && d.type != "c" && d.type != "b" && d.type != "u" && d.type != "p") c.bad(dp + ".type", "must be one of c, b, u, p");
+    if (d.type != "p") {
+      if (c.err == null && (!c.has(o, "major") || !c.has(o, "minor"))) c.bad(dp, "major and minor are required for type " + d.type);
+      d.major = c.int(o, "major", dp, 0, 0xfff);
+      d.minor = c.int(o, "minor", dp, 0, 0xfffff);
+    }
+    d.hasFileMode = c.has(o, "fileMode");
+    d.fileMode = <u32>c.int(o, "fileMode", dp, 0, 0o7777);
+    d.hasUid = c.has(o, "uid");
+    d.uid = <u32>c.int(o, "uid", dp, 0, 0xffffffff);
+    d.hasGid = c.has(o, "gid");
+    d.gid = <u32>c.int(o, "gid", dp, 0, 0xffffffff);
+    L.devices.push(d);
+  }
+  L.cgroupsPath = c.str(lx, "cgroupsPath", "linux");
+  const prop = c.str(lx, "rootfsPropagation", "linux");
+  if (prop.length > 0) {
+    L.rootfsPropagation = propagationFlags(prop);
+    if (c.err == null && L.rootfsPropagation == 0) c.bad("linux.rootfsPropagation", "unknown propagation \"" + prop + "\"");
+  }
+  c.stringMap(lx, "sysctl", "linux", L.sysctlKeys, L.sysctlValues);
+  L.maskedPaths = c.strings(lx, "maskedPaths", "linux");
+  L.readonlyPaths = c.strings(lx, "readonlyPaths", "linux");
+  L.mountLabel = c.str(lx, "mountLabel", "linux");
+  L.resources = lx.get("resources");
+  L.seccomp = lx.get("seccomp");
+  L.timeOffsets = lx.get("timeOffsets");
+  L.personality = lx.get("personality");
+  L.intelRdt = lx.get("intelRdt");
+  if (L.resources != null && L.resources!.kind == Kind.Null) L.resources = null;
+  if (L.seccomp != null && L.seccomp!.kind == Kind.Null) L.seccomp = null;
+  if (L.timeOffsets != null && L.timeOffsets!.kind == Kind.Null) L.timeOffsets = null;
+  if (L.personality != null && L.personality!.kind == Kind.Null) L.personality = null;
+  if (L.intelRdt != null && L.intelRdt!.kind == Kind.Null) L.intelRdt = null;
+}
+
+// Rules across fields, as runc enforces them.
+function crossCheck(s: Spec): Failure | null {
+  const L = s.linux;
+  const bad = (path: string, why: string): Failure => fail("config.json", "", path + ": " + why);
+  if (s.hasHostname && s.hostname.length > 0 && L.namespace("uts") == null) return bad("hostname", "requires a new uts namespace (linux.namespaces)");
+  if (s.hasDomainname && s.domainname.length > 0 && L.namespace("uts") == null) return bad("domainname", "requires a new uts namespace (linux.namespaces)");
+  const userns = L.namespace("user");
+  if (userns != null && userns.path.length == 0 && (L.uidMappings.length == 0 || L.gidMappings.length == 0)) {
+    return bad("linux.uidMappings", "a new user namespace needs uidMappings and gidMappings");
+  }
+  if (userns == null && (L.uidMappings.length > 0 || L.gidMappings.length > 0)) {
+    return bad("linux.uidMappings", "mappings need a new user namespace (linux.namespaces)");
+  }
+  for (let i = 0; i < L.sysctlKeys.length; i++) {
+    const k = L.sysctlKeys[i];
+    if (k.length == 0 || k.includes("/") || k.includes("..") || k.startsWith(".") || k.endsWith(".")) {
+      return bad("linux.sysctl." + k, "is not a valid sysctl name");
+    }
+    if (k.startsWith("net.") && L.namespace("network") == null) return bad("linux.sysctl." + k, "needs a new network namespace");
+  }
+  if (L.namespace("mount") == null) return bad("linux.namespaces", "tsrun requires a mount namespace");
+  if (L.seccomp != null) return bad("linux.seccomp", "is not supported by this version of tsrun");
+  if (L.resources != null) return bad("linux.resources", "cgroup resource limits are not supported by this version of tsrun");
+  if (L.timeOffsets != null) return bad("linux.timeOffsets", "is not supported by this version of tsrun");
+  if (L.personality != null) return bad("linux.personality", "is not supported by this version of tsrun");
+  if (L.intelRdt != null) return bad("linux.intelRdt", "is not supported on this host");
+  if (s.hooks.any()) return bad("hooks", "are not supported by this version of tsrun");
+  if (s.process != null && s.process!.terminal) return bad("process.terminal", "terminals are not supported by this version of tsrun");
+  if (s.process != null && s.process!.apparmorProfile.length > 0) return bad("process.apparmorProfile", "AppArmor is not enabled on this host");
+  return null;
+}

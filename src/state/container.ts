@@ -1,0 +1,68 @@
+// What tsrun remembers about a container between verbs: <root>/<id>/state.json.
+// This file is tsrun's own; `tsrun state` prints the OCI state built from it.
+import { JsonWriter } from "../json/writer";
+import { JValue, Kind } from "../json/value";
+
+export class ContainerState {
+  id: string = "";
+  ociVersion: string = "";
+  pid: i32 = 0;
+  // Start time of init in clock ticks since boot (/proc/PID/stat field 22): tells a live
+  // init from a later process that reuses its PID.
+  pidStart: u64 = 0;
+  bundle: string = "";
+  rootfs: string = "";
+  created: string = "";
+  owner: string = "";
+  newPidNs: bool = true;
+  annotationKeys: string[] = [];
+  annotationValues: string[] = [];
+
+  toJson(): string {
+    const w = new JsonWriter();
+    w.beginObject();
+    w.kstr("id", this.id).kstr("ociVersion", this.ociVersion).knum("pid", this.pid);
+    w.key("pidStart").unum(this.pidStart);
+    w.kstr("bundle", this.bundle).kstr("rootfs", this.rootfs).kstr("created", this.created).kstr("owner", this.owner);
+    w.kbool("newPidNs", this.newPidNs);
+    w.key("annotations").beginObject();
+    for (let i = 0; i < this.annotationKeys.length; i++) w.kstr(this.annotationKeys[i], this.annotationValues[i]);
+    w.endObject();
+    w.endObject();
+    return w.toString();
+  }
+
+  static fromJson(v: JValue): ContainerState | null {
+    if (v.kind != Kind.Object) return null;
+    const s = new ContainerState();
+    s.id = text(v, "id");
+    s.ociVersion = text(v, "ociVersion");
+    s.pid = <i32>I64.parseInt(numText(v, "pid"));
+    s.pidStart = U64.parseInt(numText(v, "pidStart"));
+    s.bundle = text(v, "bundle");
+    s.rootfs = text(v, "rootfs");
+    s.created = text(v, "created");
+    s.owner = text(v, "owner");
+    const np = v.get("newPidNs");
+    s.newPidNs = np != null && np.bool;
+    const a = v.get("annotations");
+    if (a != null && a.kind == Kind.Object) {
+      for (let i = 0; i < a.keys.length; i++) {
+        s.annotationKeys.push(a.keys[i]);
+        s.annotationValues.push(a.items[i].text);
+      }
+    }
+    if (s.id.length == 0 || s.pid <= 0) return null;
+    return s;
+  }
+}
+
+function text(v: JValue, k: string): string {
+  const x = v.get(k);
+  return x != null && x.kind == Kind.String ? x.text : "";
+}
+
+function numText(v: JValue, k: string): string {
+  const x = v.get(k);
+  return x != null && x.kind == Kind.Number ? x.text : "0";
+}

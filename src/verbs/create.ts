@@ -1,0 +1,172 @@
+// create: validate everything, compile the plan, clone3 into init, record state, return
+// with init blocked on exec.fifo.
+import * as sys from "../sys/syscall";
+import { Failure, Result, ok, err, sysFail, fail } from "../errors/failure";
+import { ENOENT, EINVAL } from "../errors/errno";
+import { readFile, writeFileAtomic } from "../sys/io";
+import { parseJsonBuffer } from "../json/reader";
+import { parseSpec } from "../spec/parse";
+import { Spec } from "../spec/model";
+import { compile, CreateOptions } from "../plan/compile";
+import { Plan } from "../plan/plan";
+import { Store, validateId, FIFO } from "../state/store";
+import { ContainerState } from "../state/container";
+import { procStat } from "../state/status";
+import { spawnInit, releaseInit, awaitInit, killInit, Child } from "../linux/spawn";
+import { CLONE_NEWPID, PR_CAPBSET_READ } from "../linux/consts";
+import { Globals } from "../cli/globals";
+import { getenv } from "../cli/argv";
+import { nowRfc3339 } from "../util/time";
+
+export class CreateRequest {
+  id: string = "";
+  bundle: string = ".";
+  pidFile: string = "";
+  consoleSocket: string = "";
+  noPivot: bool = false;
+  noNewKeyring: bool = false;
+  preserveFds: i32 = 0;
+}
+
+export class Created {
+  constructor(public store: Store, public dirfd: i32, public state: ContainerState) {}
+}
+
+export function cwd(): string {
+  const buf = memory.data(4096);
+  const n = sys.getcwd(buf, 4096);
+  return n > 0 ? String.UTF8.decodeUnsafe(buf, <usize>n - 1) : "/";
+}
+
+export function absolutePath(p: string): string {
+  if (p.startsWith("/")) return p;
+  const c = cwd();
+  if (p == ".") return c;
+  return (c == "/" ? "" : c) + "/" + p;
+}
+
+// Highest capability number this kernel knows (prctl(PR_CAPBSET_READ) is EINVAL beyond it).
+function lastCap(): i32 {
+  for (let c = 63; c >= 0; c--) if (sys.prctl(PR_CAPBSET_READ, c, 0, 0, 0) != -EINVAL) return c;
+  return 40;
+}
+
+export function loadSpec(bundle: string): Result<Spec> {
+  const path = bundle + "/config.json";
+  const r = readFile(path);
+  if (!r.ok) {
+    if (r.err!.errno == ENOENT) {
+      const st = memory.data(144);
+      if (sys.fstatat(sys.AT_FDCWD, bundle, st, 0) < 0) return err<Spec>(fail("bundle", bundle, "does not exist"));
+    }
+    return err<Spec>(r.err!);
+  }
+  const j = parseJsonBuffer(r.value, path);
+  if (j.err != null) return err<Spec>(j.err!);
+  // Capabilities above the highest in the OCI list are impossible; 40 is enough to parse
+  // and lastCap() refines which ones the kernel supports.
+  return parseSpec(j.value!, lastCap());
+}
+
+// Socket activation: fds 3..3+LISTEN_FDS-1 are passed on when LISTEN_PID is this process.
+function listenFds(): i32 {
+  const pid = getenv("LISTEN_PID");
+  const n = getenv("LISTEN_FDS");
+  if (pid == null || n == null) return 0;
+  if (I32.parseInt(pid) != sys.getpid()) return 0;
+  const k = I32.parseInt(n);
+  return k > 0 && k < 1024 ? k : 0;
+}
+
+function writePidFile(path: string, pid: i32): Failure | null {
+  const abs = absolutePath(path);
+  const slash = abs.lastIndexOf("/");
+  const dir = slash == 0 ? "/" : abs.substring(0, slash);
+  const dirfd = sys.openat(sys.AT_FDCWD, dir, sys.O_RDONLY | sys.O_DIRECTORY | sys.O_CLOEXEC);
+  if (dirfd < 0) return sysFail("open pid file directory", dir, dirfd);
+  const f = writeFileAtomic(<i32>dirfd, abs.substring(slash + 1), pid.toString(), abs);
+  sys.close(<i32>dirfd);
+  return f;
+}
+
+// Everything up to and including init being ready. On failure nothing is left behind.
+export function createContainer(g: Globals, req: CreateRequest): Result<Created> {
+  const bad = validateId(req.id);
+  if (bad != null) return err<Created>(bad);
+  const bundle = absolutePath(req.bundle);
+  const sr = loadSpec(bundle);
+  if (!sr.ok) return err<Created>(sr.err!);
+  const spec = sr.value;
+  if (spec.process == null) return err<Created>(fail("config.json", "", "process: is required to create a container"));
+  const opts = new CreateOptions();
+  opts.bundle = bundle;
+  opts.noPivot = req.noPivot;
+  opts.preserveFds = req.preserveFds;
+  opts.listenFds = listenFds();
+  const pr = compile(spec, opts, lastCap());
+  if (!pr.ok) return err<Created>(pr.err!);
+  const plan = pr.value;
+
+  const so = Store.open(g.root, true);
+  if (!so.ok) return err<Created>(so.err!);
+  const store = so.value;
+  const dr = store.createDir(req.id);
+  if (!dr.ok) return err<Created>(dr.err!);
+  const dirfd = dr.value;
+
+  const f = startInit(store, dirfd, req, spec, plan, bundle);
+  if (!f.ok) {
+    store.remove(req.id, dirfd);
+    sys.close(dirfd);
+    return err<Created>(f.err!);
+  }
+  if (req.pidFile.length > 0) {
+    const pf = writePidFile(req.pidFile, f.value.pid);
+    if (pf != null) {
+      killInit(f.value.pid);
+      store.remove(req.id, dirfd);
+      sys.close(dirfd);
+      return err<Created>(pf);
+    }
+  }
+  return ok<Created>(new Created(store, dirfd, f.value));
+}
+
+function startInit(store: Store, dirfd: i32, req: CreateRequest, spec: Spec, plan: Plan, bundle: string): Result<ContainerState> {
+  let rc = sys.mknodat(dirfd, FIFO, sys.S_IFIFO | 0o622, 0);
+  if (rc < 0) return err<ContainerState>(sysFail("mkfifo", store.dirOf(req.id) + "/" + FIFO, rc));
+  const fifo = sys.openat(dirfd, FIFO, sys.O_RDWR | sys.O_CLOEXEC);
+  if (fifo < 0) return err<ContainerState>(sysFail("open", store.dirOf(req.id) + "/" + FIFO, fifo));
+  plan.fifoFd = <i32>fifo;
+  plan.keyring = !req.noNewKeyring;
+  plan.keyringName = req.id;
+
+  const cr = spawnInit(plan);
+  sys.close(<i32>fifo);
+  if (!cr.ok) return err<ContainerState>(cr.err!);
+  const child = cr.value;
+
+  const st = new ContainerState();
+  st.id = req.id;
+  st.ociVersion = spec.ociVersion;
+  st.pid = child.pid;
+  const ps = procStat(child.pid);
+  st.pidStart = ps != null ? ps.startTime : 0;
+  st.bundle = bundle;
+  st.rootfs = plan.rootfs;
+  st.created = nowRfc3339();
+  st.newPidNs = (plan.cloneFlags & CLONE_NEWPID) != 0;
+  st.annotationKeys = spec.annotationKeys;
+  st.annotationValues = spec.annotationValues;
+
+  // Recorded before init is released: a create killed from here on leaves a state that
+  // `delete --force` can clean up (and init dies with us until it is ready).
+  let f = store.save(dirfd, st);
+  if (f == null) f = releaseInit(child, plan, spec.linux.uidMappings, spec.linux.gidMappings);
+  if (f == null) f = awaitInit(child);
+  if (f != null) {
+    killInit(child.pid);
+    return err<ContainerState>(f);
+  }
+  return ok<ContainerState>(st);
+}

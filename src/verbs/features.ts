@@ -1,0 +1,44 @@
+// `features`: what this build of tsrun recognises and supports (runtime-spec features.md).
+// Every value is tied to what the code does: lists come from the same tables the parser uses.
+import { JsonWriter } from "../json/writer";
+import { CAP_NAMES } from "../spec/caps";
+import { OCI_VERSION } from "./query";
+
+const NAMESPACES = ["cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts"];
+const MOUNT_OPTIONS = ["async", "atime", "bind", "defaults", "dev", "diratime", "dirsync", "exec",
+  "iversion", "lazytime", "loud", "mand", "noatime", "nodev", "nodiratime", "noexec", "noiversion",
+  "nolazytime", "nomand", "norelatime", "nostrictatime", "nosuid", "nosymfollow", "private", "ratime",
+  "rbind", "rdev", "rdiratime", "relatime", "remount", "rexec", "rnoatime", "rnodev", "rnodiratime",
+  "rnoexec", "rnorelatime", "rnostrictatime", "rnosuid", "rnosymfollow", "ro", "rprivate", "rrelatime",
+  "rro", "rrw", "rshared", "rslave", "rstrictatime", "rsuid", "rsymfollow", "runbindable", "rw",
+  "shared", "silent", "slave", "strictatime", "suid", "symfollow", "sync", "unbindable"];
+
+export function featuresJson(): string {
+  const w = new JsonWriter(4);
+  w.beginObject();
+  w.kstr("ociVersionMin", "1.0.0");
+  w.kstr("ociVersionMax", OCI_VERSION);
+  w.kstrs("hooks", []);
+  w.kstrs("mountOptions", MOUNT_OPTIONS);
+  w.key("linux").beginObject();
+  w.kstrs("namespaces", NAMESPACES);
+  w.kstrs("capabilities", CAP_NAMES);
+  w.key("cgroup").beginObject()
+    .kbool("v1", false).kbool("v2", false).kbool("systemd", false).kbool("systemdUser", false).kbool("rdma", false)
+    .endObject();
+  w.key("seccomp").beginObject().kbool("enabled", false).endObject();
+  w.key("apparmor").beginObject().kbool("enabled", false).endObject();
+  w.key("selinux").beginObject().kbool("enabled", false).endObject();
+  w.key("intelRdt").beginObject().kbool("enabled", false).endObject();
+  w.key("memoryPolicy").beginObject().kstrs("modes", []).kstrs("flags", []).endObject();
+  w.key("mountExtensions").beginObject().key("idmap").beginObject().kbool("enabled", false).endObject().endObject();
+  w.key("netDevices").beginObject().kbool("enabled", false).endObject();
+  w.endObject();
+  w.key("annotations").beginObject()
+    .kstr("io.github.tsrun.version", "0.1.0")
+    .kstr("io.github.tsrun.build", "assemblyscript+wasm2c, static musl")
+    .endObject();
+  w.kstrs("potentiallyUnsafeConfigAnnotations", []);
+  w.endObject();
+  return w.toString();
+}

@@ -1,0 +1,94 @@
+// start, kill, delete: the verbs that move a container through its states.
+import * as sys from "../sys/syscall";
+import { Failure, fail, sysFail } from "../errors/failure";
+import { ENXIO, ESRCH } from "../errors/errno";
+import { Globals } from "../cli/globals";
+import { Status, statusName } from "../state/status";
+import { FIFO } from "../state/store";
+import { loadContainer, Loaded, parseSignal, signalInit, signalAll, waitInitExit } from "./common";
+import { SIGKILL, SIGTERM } from "../linux/consts";
+
+// Releases init blocked on exec.fifo; it then execs the user process.
+export function startLoaded(c: Loaded): Failure | null {
+  const id = c.state.id;
+  if (c.status == Status.Stopped) return fail("start", id, "cannot start a container that has stopped");
+  if (c.status != Status.Created) return fail("start", id, "cannot start a container in the " + statusName(c.status) + " state");
+  const fd = sys.openat(c.dirfd, FIFO, sys.O_WRONLY | sys.O_NONBLOCK | sys.O_CLOEXEC);
+  if (fd == -ENXIO) return fail("start", id, "container init has exited");
+  if (fd < 0) return sysFail("start: open", c.store.dirOf(id) + "/" + FIFO, fd);
+  const b = memory.data(8);
+  store<u8>(b, 0x30);
+  const rc = sys.write(<i32>fd, b, 1);
+  sys.close(<i32>fd);
+  if (rc < 0) return sysFail("start: write", c.store.dirOf(id) + "/" + FIFO, rc);
+  sys.unlinkat(c.dirfd, FIFO, 0);
+  return null;
+}
+
+export function start(g: Globals, id: string): Failure | null {
+  const r = loadContainer(g, id);
+  if (r.err != null) { if (r.dirfd >= 0) sys.close(r.dirfd); return r.err; }
+  const c = r.loaded!;
+  const f = startLoaded(c);
+  c.close();
+  return f;
+}
+
+export function kill(g: Globals, id: string, signal: string, all: bool): Failure | null {
+  const sig = parseSignal(signal);
+  if (sig < 0) return fail("kill", id, "invalid signal \"" + signal + "\"");
+  const r = loadContainer(g, id);
+  if (r.err != null) { if (r.dirfd >= 0) sys.close(r.dirfd); return r.err; }
+  const c = r.loaded!;
+  let f: Failure | null = null;
+  if (c.status == Status.Stopped) {
+    // Engines send `kill --all ID 9` after init exited: nothing left to signal is success.
+    if (!all) f = fail("kill", id, "container is not running");
+  } else if (all) {
+    if (c.state.newPidNs && sig == SIGKILL) signalInit(c.state, sig);
+    else signalAll(c.state, sig);
+  } else {
+    const rc = signalInit(c.state, sig);
+    if (rc == -ESRCH) f = fail("kill", id, "container is not running");
+    else if (rc < 0) f = sysFail("kill", id, rc);
+  }
+  c.close();
+  return f;
+}
+
+// Kills whatever is left of the container and waits for init to be gone.
+function stopAll(c: Loaded): void {
+  if (c.state.newPidNs) signalInit(c.state, SIGKILL);
+  else signalAll(c.state, SIGKILL);
+  waitInitExit(c.state, 10000);
+}
+
+export function removeLoaded(c: Loaded, force: bool): Failure | null {
+  const id = c.state.id;
+  if (c.status == Status.Running || c.status == Status.Paused) {
+    if (!force) return fail("delete", id, "cannot delete a container that is " + statusName(c.status) + " (use --force)");
+    stopAll(c);
+  } else if (c.status == Status.Created) {
+    stopAll(c);
+  }
+  return c.store.remove(id, c.dirfd);
+}
+
+export function deleteContainer(g: Globals, id: string, force: bool): Failure | null {
+  const r = loadContainer(g, id);
+  if (r.err != null) {
+    let f: Failure | null = r.err;
+    if (r.incomplete && r.store != null) {
+      // A create that died before recording init: its init died with it (PDEATHSIG).
+      f = force ? r.store!.remove(id, r.dirfd) : r.err;
+    } else if (force && r.dirfd < 0 && r.err!.why == "does not exist") {
+      f = null; // `delete --force` of an unknown id succeeds, as runc's does.
+    }
+    if (r.dirfd >= 0) sys.close(r.dirfd);
+    return f;
+  }
+  const c = r.loaded!;
+  const f = removeLoaded(c, force);
+  c.close();
+  return f;
+}
