@@ -17,41 +17,37 @@ export function openInRoot(rootfd: i32, rel: string, flags: i32 = sys.O_PATH): i
 
 // Opens `rel` in the rootfs, creating missing directories (0755) and, when asFile, the final
 // component as an empty regular file (a bind-mount target for a file). Returns an O_PATH fd.
+// Missing components are created under their parent's resolved fd, so a symlink in the image
+// is followed inside the rootfs only.
 export function ensureInRoot(rootfd: i32, rel: string, asFile: bool, what: string): Result<i32> {
-  let fd = openInRoot(rootfd, rel);
+  const fd = openInRoot(rootfd, rel);
   if (fd >= 0) return ok<i32>(<i32>fd);
   if (fd != -ENOENT) return err<i32>(sysFail("open", what, fd));
-  const parts = rel.split("/");
-  let prefix = "";
-  let parent: i32 = -1;
-  for (let i = 0; i < parts.length; i++) {
-    const name = parts[i];
-    if (name.length == 0 || name == ".") continue;
-    const next = prefix.length == 0 ? name : prefix + "/" + name;
-    fd = openInRoot(rootfd, next);
-    if (fd == -ENOENT && name != "..") {
-      const last = i == parts.length - 1;
-      const at = parent >= 0 ? parent : rootfd;
-      let rc: i64;
-      if (last && asFile) {
-        rc = sys.openat(at, name, sys.O_WRONLY | sys.O_CREAT | sys.O_EXCL | sys.O_CLOEXEC | sys.O_NOFOLLOW, 0o644);
-        if (rc >= 0) sys.close(<i32>rc);
-      } else {
-        rc = sys.mkdirat(at, name, 0o755);
-      }
-      if (rc < 0 && rc != -EEXIST) {
-        if (parent >= 0) sys.close(parent);
-        return err<i32>(sysFail(last && asFile ? "create" : "mkdir", what, rc));
-      }
-      fd = openInRoot(rootfd, next);
-    }
-    if (parent >= 0) sys.close(parent);
-    if (fd < 0) return err<i32>(sysFail("open", what, fd));
-    parent = <i32>fd;
-    prefix = next;
+  let end = rel.length;
+  while (end > 0 && rel.charCodeAt(end - 1) == 0x2f) end--;
+  const slash = rel.lastIndexOf("/", end - 1);
+  const name = rel.substring(slash + 1, end);
+  if (name.length == 0 || name == "." || name == "..") return err<i32>(sysFail("open", what, fd));
+  const parent = slash < 0 ? ok<i32>(-1) : ensureInRoot(rootfd, rel.substring(0, slash), false, what);
+  if (!parent.ok) return parent;
+  const at = parent.value >= 0 ? parent.value : rootfd;
+  let rc: i64;
+  if (asFile) {
+    rc = sys.openat(at, name, sys.O_WRONLY | sys.O_CREAT | sys.O_EXCL | sys.O_CLOEXEC | sys.O_NOFOLLOW, 0o644);
+    if (rc >= 0) sys.close(<i32>rc);
+  } else {
+    rc = sys.mkdirat(at, name, 0o755);
   }
-  if (parent < 0) return err<i32>(sysFail("open", what, -ENOENT));
-  return ok<i32>(parent);
+  if (rc < 0 && rc != -EEXIST) {
+    if (parent.value >= 0) sys.close(parent.value);
+    return err<i32>(sysFail(asFile ? "create" : "mkdir", what, rc));
+  }
+  // Just created by us, before any container process exists: not a symlink. If it already
+  // existed (EEXIST: e.g. a dangling symlink), resolve it inside the rootfs again.
+  const r = rc == -EEXIST ? openInRoot(rootfd, rel) : sys.openat(at, name, sys.O_PATH | sys.O_NOFOLLOW | sys.O_CLOEXEC);
+  if (parent.value >= 0) sys.close(parent.value);
+  if (r < 0) return err<i32>(sysFail("open", what, r));
+  return ok<i32>(<i32>r);
 }
 
 // "/proc/self/fd/N": how mount(2) is pointed at an fd-resolved target.

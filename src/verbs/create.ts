@@ -46,9 +46,19 @@ export function absolutePath(p: string): string {
 }
 
 // Highest capability number this kernel knows (prctl(PR_CAPBSET_READ) is EINVAL beyond it).
+// Starts at CAP_CHECKPOINT_RESTORE (40, Linux 5.9): one or two prctl calls on current kernels.
+let cachedLastCap: i32 = -1;
 function lastCap(): i32 {
-  for (let c = 63; c >= 0; c--) if (sys.prctl(PR_CAPBSET_READ, c, 0, 0, 0) != -EINVAL) return c;
-  return 40;
+  if (cachedLastCap >= 0) return cachedLastCap;
+  let c = 40;
+  if (sys.prctl(PR_CAPBSET_READ, c, 0, 0, 0) == -EINVAL) {
+    while (c > 0 && sys.prctl(PR_CAPBSET_READ, c - 1, 0, 0, 0) == -EINVAL) c--;
+    c--;
+  } else {
+    while (c < 63 && sys.prctl(PR_CAPBSET_READ, c + 1, 0, 0, 0) != -EINVAL) c++;
+  }
+  cachedLastCap = c;
+  return c;
 }
 
 export function loadSpec(bundle: string): Result<Spec> {
