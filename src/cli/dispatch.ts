@@ -13,6 +13,7 @@ import { run as runVerb } from "../verbs/run";
 import { spec } from "../verbs/spec";
 import { featuresJson } from "../verbs/features";
 import * as sys from "../sys/syscall";
+import { ensureSealedSelf } from "../linux/selfexec";
 
 const CREATE_FLAGS: FlagSpec[] = [
   new FlagSpec("bundle", "b", true), new FlagSpec("pid-file", "", true), new FlagSpec("console-socket", "", true),
@@ -94,6 +95,7 @@ function dispatch(g: Globals, verb: string, p: Parsed): i32 {
   let f: Failure | null = null;
   if (verb == "create" || verb == "run") {
     f = positional(p, verb, 1, 1);
+    if (f == null) f = ensureSealedSelf();
     if (f != null) return report(g, f);
     const rq = createRequest(p);
     if (!rq.ok) return report(g, rq.err!);

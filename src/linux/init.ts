@@ -210,6 +210,8 @@ function setup(p: Plan): Result<string> {
 export function containerInit(p: Plan): void {
   // Die with the parent until it has recorded this process in state.json.
   sys.prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  // The parent's lock on the state dir must not live on in init (flock follows the fd).
+  for (let i = 0; i < p.closeFds.length; i++) sys.close(p.closeFds[i]);
   if (p.waitForParent) {
     const b = memory.data(8);
     if (sys.read(p.syncFd, b, 1) != 1) sys.exit(1);

@@ -77,6 +77,7 @@ export class Plan {
   preserveFds: i32 = 0;           // fds 3 .. 3+preserveFds-1 survive exec
   keyring: bool = true;           // join a fresh session keyring named keyringName
   keyringName: string = "";
+  closeFds: i32[] = [];           // parent fds init closes first (the state dir lock)
   fifoFd: i32 = -1;               // exec.fifo, opened O_RDWR: init blocks reading it
   syncFd: i32 = -1;               // init's end of the socketpair to the parent
 }

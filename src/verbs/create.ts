@@ -148,6 +148,7 @@ function startInit(store: Store, dirfd: i32, req: CreateRequest, spec: Spec, pla
   const fifo = sys.openat(dirfd, FIFO, sys.O_RDWR | sys.O_CLOEXEC);
   if (fifo < 0) return err<ContainerState>(sysFail("open", store.dirOf(req.id) + "/" + FIFO, fifo));
   plan.fifoFd = <i32>fifo;
+  plan.closeFds = [dirfd, store.rootfd];
   plan.keyring = !req.noNewKeyring;
   plan.keyringName = req.id;
 

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Runs the whole tsrun test suite on a fresh Debian machine, as root:
+#   dependencies (scripts/install-deps.sh, plus runc as the differential reference),
+#   ./build.sh (bin/tsrun), the unit tests (test/unit/*.test.mjs, on build/unit.wasm) and the
+#   end-to-end tests (test/e2e/*.test.mjs, real containers). Exits non-zero on any failure.
+#
+#   bash test/run.sh                 # everything
+#   bash test/run.sh unit            # unit tests only (no root needed)
+#   bash test/run.sh e2e             # end-to-end tests only
+#   bash test/run.sh test/e2e/lifecycle.test.mjs ...
+#
+# Environment: TSRUN_BIN (runtime under test; default bin/tsrun; /usr/sbin/runc validates the
+# tests themselves), TSRUN_SKIP_BUILD=1 (use the existing bin/tsrun), TSRUN_TEST_TIMEOUT
+# (seconds per test file, default 300), TSRUN_TEST_TMP (temp dir for bundles; default /tmp).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+files=()
+want_e2e=0
+if [ $# -eq 0 ]; then set -- unit e2e; fi
+for arg in "$@"; do
+  case $arg in
+    unit) files+=(test/unit/*.test.mjs) ;;
+    e2e) files+=(test/e2e/*.test.mjs); want_e2e=1 ;;
+    *) files+=("$arg"); case $arg in *e2e*) want_e2e=1 ;; esac ;;
+  esac
+done
+
+if [ "$want_e2e" = 1 ] && [ "$(id -u)" != 0 ]; then
+  echo "test/run.sh: the end-to-end tests create real containers: run as root" >&2
+  exit 1
+fi
+
+# runc is the reference runtime of the differential tests.
+if [ "$want_e2e" = 1 ]; then
+  TSRUN_EXTRA_DEPS="${TSRUN_EXTRA_DEPS:-} runc" scripts/install-deps.sh
+else
+  scripts/install-deps.sh
+fi
+
+if [ "${TSRUN_SKIP_BUILD:-}" != 1 ]; then
+  ./build.sh
+fi
+test/unit/build.sh
+
+echo "runtime under test: ${TSRUN_BIN:-bin/tsrun}" >&2
+failed=()
+start=$(date +%s)
+for f in "${files[@]}"; do
+  echo
+  echo "=== $f"
+  if ! timeout --kill-after=10 "${TSRUN_TEST_TIMEOUT:-300}" node "$f"; then
+    failed+=("$f")
+  fi
+done
+
+echo
+echo "test/run.sh: ${#files[@]} test files in $(( $(date +%s) - start ))s"
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "test/run.sh: FAILED: ${failed[*]}" >&2
+  exit 1
+fi
+echo "test/run.sh: all passed"
