@@ -56,11 +56,13 @@ export function spawnInit(p: Plan): Result<Child> {
 // Writes uid_map/gid_map of a new user namespace, then lets init continue.
 export function releaseInit(c: Child, p: Plan, uidMaps: IdMapping[], gidMaps: IdMapping[]): Failure | null {
   if (!p.waitForParent) return null;
-  const base = "/proc/" + c.pid.toString() + "/";
-  let f = writeExisting(base + "uid_map", mapText(uidMaps));
-  if (f != null) return f;
-  f = writeExisting(base + "gid_map", mapText(gidMaps));
-  if (f != null) return f;
+  if (uidMaps.length > 0) {
+    const base = "/proc/" + c.pid.toString() + "/";
+    let f = writeExisting(base + "uid_map", mapText(uidMaps));
+    if (f != null) return f;
+    f = writeExisting(base + "gid_map", mapText(gidMaps));
+    if (f != null) return f;
+  }
   const b = memory.data(8);
   store<u8>(b, 1);
   const rc = sys.write(c.syncFd, b, 1);

@@ -1,6 +1,7 @@
 // The typed model of config.json (OCI runtime-spec 1.0.0 .. 1.3.0) that tsrun acts on.
 // Built and validated by spec/parse.ts; nothing downstream reads JSON.
 import { JValue } from "../json/value";
+import { Resources } from "../cgroups/resources";
 
 export class User {
   uid: u32 = 0;
@@ -109,7 +110,7 @@ export class Linux {
   readonlyPaths: string[] = [];
   mountLabel: string = "";
   // Raw sections handled by later stages (cgroups, seccomp); null when absent.
-  resources: JValue | null = null;
+  resources: Resources | null = null;
   seccomp: JValue | null = null;
   timeOffsets: JValue | null = null;
   personality: JValue | null = null;

@@ -6,6 +6,7 @@ import { Failure, Result, ok, err, fail } from "../errors/failure";
 import { Spec, Process, Mount, Namespace, IdMapping, Device, Hook, Rlimit, Capabilities } from "./model";
 import { capNumber } from "./caps";
 import { applyMountOptions, propagationFlags } from "./mountopts";
+import { parseResources } from "../cgroups/resources";
 
 const NS_TYPES: string[] = ["pid", "network", "mount", "ipc", "uts", "user", "cgroup", "time"];
 const NS_FLAGS: i32[] = [0x20000000, 0x40000000, 0x00020000, 0x08000000, 0x04000000, 0x10000000, 0x02000000, 0x00000080];
@@ -388,12 +389,12 @@ function parseLinux(c: Checker, lx: JValue, s: Spec): void {
   L.maskedPaths = c.strings(lx, "maskedPaths", "linux");
   L.readonlyPaths = c.strings(lx, "readonlyPaths", "linux");
   L.mountLabel = c.str(lx, "mountLabel", "linux");
-  L.resources = lx.get("resources");
+  const rv = c.object(lx.get("resources"), "linux.resources", false);
+  if (rv != null) L.resources = parseResources(c, rv);
   L.seccomp = lx.get("seccomp");
   L.timeOffsets = lx.get("timeOffsets");
   L.personality = lx.get("personality");
   L.intelRdt = lx.get("intelRdt");
-  if (L.resources != null && L.resources!.kind == Kind.Null) L.resources = null;
   if (L.seccomp != null && L.seccomp!.kind == Kind.Null) L.seccomp = null;
   if (L.timeOffsets != null && L.timeOffsets!.kind == Kind.Null) L.timeOffsets = null;
   if (L.personality != null && L.personality!.kind == Kind.Null) L.personality = null;
@@ -422,7 +423,6 @@ function crossCheck(s: Spec): Failure | null {
   }
   if (L.namespace("mount") == null) return bad("linux.namespaces", "tsrun requires a mount namespace");
   if (L.seccomp != null) return bad("linux.seccomp", "is not supported by this version of tsrun");
-  if (L.resources != null) return bad("linux.resources", "cgroup resource limits are not supported by this version of tsrun");
   if (L.timeOffsets != null) return bad("linux.timeOffsets", "is not supported by this version of tsrun");
   if (L.personality != null) return bad("linux.personality", "is not supported by this version of tsrun");
   if (L.intelRdt != null) return bad("linux.intelRdt", "is not supported on this host");

@@ -15,6 +15,7 @@ export class ContainerState {
   created: string = "";
   owner: string = "";
   newPidNs: bool = true;
+  cgroupDirs: string[] = [];  // cgroup directories tsrun created (removed by delete)
   annotationKeys: string[] = [];
   annotationValues: string[] = [];
 
@@ -25,6 +26,7 @@ export class ContainerState {
     w.key("pidStart").unum(this.pidStart);
     w.kstr("bundle", this.bundle).kstr("rootfs", this.rootfs).kstr("created", this.created).kstr("owner", this.owner);
     w.kbool("newPidNs", this.newPidNs);
+    w.kstrs("cgroupDirs", this.cgroupDirs);
     w.key("annotations").beginObject();
     for (let i = 0; i < this.annotationKeys.length; i++) w.kstr(this.annotationKeys[i], this.annotationValues[i]);
     w.endObject();
@@ -45,6 +47,8 @@ export class ContainerState {
     s.owner = text(v, "owner");
     const np = v.get("newPidNs");
     s.newPidNs = np != null && np.bool;
+    const cg = v.get("cgroupDirs");
+    if (cg != null) for (let i = 0; i < cg.items.length; i++) s.cgroupDirs.push(cg.items[i].text);
     const a = v.get("annotations");
     if (a != null && a.kind == Kind.Object) {
       for (let i = 0; i < a.keys.length; i++) {

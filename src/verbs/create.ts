@@ -17,6 +17,7 @@ import { CLONE_NEWPID, PR_CAPBSET_READ } from "../linux/consts";
 import { Globals } from "../cli/globals";
 import { getenv } from "../cli/argv";
 import { nowRfc3339 } from "../util/time";
+import { CgroupPlan, planCgroups, applyCgroups, removeCgroups } from "../cgroups/manager";
 
 export class CreateRequest {
   id: string = "";
@@ -117,6 +118,20 @@ export function createContainer(g: Globals, req: CreateRequest): Result<Created>
   if (!pr.ok) return err<Created>(pr.err!);
   const plan = pr.value;
 
+  let cg: CgroupPlan | null = null;
+  if (spec.linux.resources != null) {
+    const devs: string[] = [];
+    for (let i = 0; i < spec.linux.devices.length; i++) {
+      const d = spec.linux.devices[i];
+      if (d.type != "p") devs.push((d.type == "b" ? "b " : "c ") + d.major.toString() + ":" + d.minor.toString() + " rwm");
+    }
+    const cr = planCgroups(spec.linux.resources!, spec.linux.cgroupsPath, req.id, devs);
+    if (!cr.ok) return err<Created>(cr.err!);
+    cg = cr.value;
+    // Init waits until it is in its cgroups: limits hold before it does anything.
+    plan.waitForParent = true;
+  }
+
   const so = Store.open(g.root, true);
   if (!so.ok) return err<Created>(so.err!);
   const store = so.value;
@@ -124,7 +139,7 @@ export function createContainer(g: Globals, req: CreateRequest): Result<Created>
   if (!dr.ok) return err<Created>(dr.err!);
   const dirfd = dr.value;
 
-  const f = startInit(store, dirfd, req, spec, plan, bundle);
+  const f = startInit(store, dirfd, req, spec, plan, bundle, cg);
   if (!f.ok) {
     store.remove(req.id, dirfd);
     sys.close(dirfd);
@@ -142,7 +157,7 @@ export function createContainer(g: Globals, req: CreateRequest): Result<Created>
   return ok<Created>(new Created(store, dirfd, f.value));
 }
 
-function startInit(store: Store, dirfd: i32, req: CreateRequest, spec: Spec, plan: Plan, bundle: string): Result<ContainerState> {
+function startInit(store: Store, dirfd: i32, req: CreateRequest, spec: Spec, plan: Plan, bundle: string, cg: CgroupPlan | null): Result<ContainerState> {
   let rc = sys.mknodat(dirfd, FIFO, sys.S_IFIFO | 0o622, 0);
   if (rc < 0) return err<ContainerState>(sysFail("mkfifo", store.dirOf(req.id) + "/" + FIFO, rc));
   const fifo = sys.openat(dirfd, FIFO, sys.O_RDWR | sys.O_CLOEXEC);
@@ -172,11 +187,17 @@ function startInit(store: Store, dirfd: i32, req: CreateRequest, spec: Spec, pla
 
   // Recorded before init is released: a create killed from here on leaves a state that
   // `delete --force` can clean up (and init dies with us until it is ready).
-  let f = store.save(dirfd, st);
+  let f: Failure | null = null;
+  if (cg != null) {
+    f = applyCgroups(cg, child.pid);
+    st.cgroupDirs = cg.created;
+  }
+  if (f == null) f = store.save(dirfd, st);
   if (f == null) f = releaseInit(child, plan, spec.linux.uidMappings, spec.linux.gidMappings);
   if (f == null) f = awaitInit(child);
   if (f != null) {
     killInit(child.pid);
+    removeCgroups(st.cgroupDirs);
     return err<ContainerState>(f);
   }
   return ok<ContainerState>(st);

@@ -7,6 +7,7 @@ import { Status, statusName } from "../state/status";
 import { FIFO } from "../state/store";
 import { loadContainer, Loaded, parseSignal, signalInit, signalAll, waitInitExit } from "./common";
 import { SIGKILL, SIGTERM } from "../linux/consts";
+import { removeCgroups } from "../cgroups/manager";
 
 // Releases init blocked on exec.fifo; it then execs the user process.
 export function startLoaded(c: Loaded): Failure | null {
@@ -71,6 +72,8 @@ export function removeLoaded(c: Loaded, force: bool): Failure | null {
   } else if (c.status == Status.Created) {
     stopAll(c);
   }
+  const f = removeCgroups(c.state.cgroupDirs);
+  if (f != null) return f;
   return c.store.remove(id, c.dirfd);
 }
 
