@@ -77,7 +77,6 @@ export function run(): i32 {
   if (lf != "text" && lf != "json") return report(g, fail("invalid --log-format", lf, "must be text or json"));
   if (gf.flag("version")) { print(VERSION_TEXT); return 0; }
   if (gf.positional.length == 0 || gf.flag("help")) { print(usage()); return gf.positional.length == 0 && !gf.flag("help") ? 1 : 0; }
-  if (g.systemdCgroup) return report(g, fail("--systemd-cgroup", "", "the systemd cgroup driver is not supported by this version of tsrun"));
   if (g.rootless == "true" && sys.getuid() != 0) return report(g, fail("--rootless", "", "rootless containers are not supported by this version of tsrun"));
 
   const verb = gf.positional[0];
@@ -95,6 +94,7 @@ function dispatch(g: Globals, verb: string, p: Parsed): i32 {
   let f: Failure | null = null;
   if (verb == "create" || verb == "run") {
     f = positional(p, verb, 1, 1);
+    if (f == null && g.systemdCgroup) f = fail("--systemd-cgroup", "", "the systemd cgroup driver is not supported by this version of tsrun");
     if (f == null) f = ensureSealedSelf();
     if (f != null) return report(g, f);
     const rq = createRequest(p);

@@ -64,22 +64,14 @@ function fsMount(rootfd: i32, op: MountOp, source: string, fstype: string, flags
   return null;
 }
 
-// cgroup v1 (and hybrid) hosts: a tmpfs with one cgroup mount per hierarchy, read-only
-// afterwards if asked.
+// cgroup v1 (and hybrid) hosts: a tmpfs with one cgroup mount per hierarchy; the mount's
+// options (ro...) apply to the hierarchies, the tmpfs stays writable (as runc does).
 function cgroupV1Mount(rootfd: i32, op: MountOp): Failure | null {
-  const rw = op.flags & ~MS_RDONLY;
-  let f = fsMount(rootfd, op, "tmpfs", "tmpfs", rw, "mode=755", op.dest);
+  let f = fsMount(rootfd, op, "tmpfs", "tmpfs", op.flags & ~MS_RDONLY, "mode=755", op.dest);
   if (f != null) return f;
   for (let i = 0; i < op.cgroupDirs.length; i++) {
-    f = fsMount(rootfd, op, "cgroup", "cgroup", rw, op.cgroupData[i], op.dest + "/" + op.cgroupDirs[i]);
+    f = fsMount(rootfd, op, "cgroup", "cgroup", op.flags, op.cgroupData[i], op.dest + "/" + op.cgroupDirs[i]);
     if (f != null) return f;
-  }
-  if ((op.flags & MS_RDONLY) != 0) {
-    const fd = openInRoot(rootfd, op.dest);
-    if (fd < 0) return sysFail("open", "/" + op.dest, fd);
-    const rc = setAttr(<i32>fd, "", MOUNT_ATTR_RDONLY, 0, 0, true);
-    sys.close(<i32>fd);
-    if (rc < 0) return sysFail("make read-only", "/" + op.dest, rc);
   }
   return null;
 }

@@ -4,7 +4,7 @@ import * as sys from "../sys/syscall";
 import { Spec, Mount } from "../spec/model";
 import { Plan, MountOp, MountKind, DeviceOp, NsJoin, Rlim } from "./plan";
 import { Failure, Result, ok, err, fail, sysFail } from "../errors/failure";
-import { readFileAt } from "../sys/io";
+import { readFileAt, readFd } from "../sys/io";
 import { openInRoot } from "../linux/inroot";
 import { MS_BIND, MS_REC, MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_NOATIME, MS_NODIRATIME,
   MS_STRICTATIME, MS_RELATIME, MS_SLAVE, MOUNT_ATTR_RDONLY, MOUNT_ATTR_NOSUID, MOUNT_ATTR_NODEV,
@@ -109,7 +109,7 @@ function homeOf(rootfs: string, uid: u32): string {
   const fd = openInRoot(<i32>rootfd, "etc/passwd", sys.O_RDONLY);
   sys.close(<i32>rootfd);
   if (fd < 0) return "/";
-  const r = readFileAt(<i32>fd, "");
+  const r = readFd(<i32>fd, "etc/passwd");
   sys.close(<i32>fd);
   if (!r.ok) return "/";
   const lines = String.UTF8.decode(r.value).split("\n");

@@ -401,6 +401,9 @@ function parseLinux(c: Checker, lx: JValue, s: Spec): void {
   if (L.intelRdt != null && L.intelRdt!.kind == Kind.Null) L.intelRdt = null;
 }
 
+const IPC_SYSCTLS: string[] = ["kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
+  "kernel.shmall", "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced"];
+
 // Rules across fields, as runc enforces them.
 function crossCheck(s: Spec): Failure | null {
   const L = s.linux;
@@ -419,7 +422,16 @@ function crossCheck(s: Spec): Failure | null {
     if (k.length == 0 || k.includes("/") || k.includes("..") || k.startsWith(".") || k.endsWith(".")) {
       return bad("linux.sysctl." + k, "is not a valid sysctl name");
     }
-    if (k.startsWith("net.") && L.namespace("network") == null) return bad("linux.sysctl." + k, "needs a new network namespace");
+    // Only sysctls that belong to a namespace the container has (runc's rule).
+    if (k.startsWith("net.")) {
+      if (L.namespace("network") == null) return bad("linux.sysctl." + k, "needs a network namespace of the container's own (linux.namespaces)");
+    } else if (IPC_SYSCTLS.includes(k) || k.startsWith("fs.mqueue.")) {
+      if (L.namespace("ipc") == null) return bad("linux.sysctl." + k, "needs an ipc namespace of the container's own (linux.namespaces)");
+    } else if (k == "kernel.hostname" || k == "kernel.domainname") {
+      if (L.namespace("uts") == null) return bad("linux.sysctl." + k, "needs a uts namespace of the container's own (linux.namespaces)");
+    } else {
+      return bad("linux.sysctl." + k, "is not namespaced: setting it would change the host");
+    }
   }
   if (L.namespace("mount") == null) return bad("linux.namespaces", "tsrun requires a mount namespace");
   if (L.seccomp != null) return bad("linux.seccomp", "is not supported by this version of tsrun");

@@ -7,6 +7,7 @@ import { EEXIST, ENOENT, EINTR } from "../errors/errno";
 import { readFileAt, writeFileAtomic } from "../sys/io";
 import { parseJsonBuffer } from "../json/reader";
 import { ContainerState } from "./container";
+import { quote } from "../json/writer";
 
 export const STATE_FILE = "state.json";
 export const FIFO = "exec.fifo";
@@ -21,7 +22,7 @@ export function validateId(id: string): Failure | null {
     const c = id.charCodeAt(i);
     const okc = (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) ||
       c == 0x5f || c == 0x2b || c == 0x2d || c == 0x2e;
-    if (!okc) return fail("invalid container id", "\"" + id + "\"", "only letters, digits and _ + - . are allowed");
+    if (!okc) return fail("invalid container id", quote(id), "only letters, digits and _ + - . are allowed");
   }
   return null;
 }

@@ -24,12 +24,13 @@ export function featuresJson(): string {
   w.kstrs("namespaces", NAMESPACES);
   w.kstrs("capabilities", CAP_NAMES);
   w.key("cgroup").beginObject()
-    .kbool("v1", false).kbool("v2", false).kbool("systemd", false).kbool("systemdUser", false).kbool("rdma", false)
+    .kbool("v1", true).kbool("v2", true).kbool("systemd", false).kbool("systemdUser", false).kbool("rdma", false)
     .endObject();
-  w.key("seccomp").beginObject().kbool("enabled", false).endObject();
+  w.key("seccomp").beginObject().kbool("enabled", false).kstrs("actions", []).kstrs("operators", [])
+    .kstrs("archs", []).kstrs("knownFlags", []).kstrs("supportedFlags", []).endObject();
   w.key("apparmor").beginObject().kbool("enabled", false).endObject();
   w.key("selinux").beginObject().kbool("enabled", false).endObject();
-  w.key("intelRdt").beginObject().kbool("enabled", false).endObject();
+  w.key("intelRdt").beginObject().kbool("enabled", false).kbool("schemata", false).kbool("monitoring", false).endObject();
   w.key("memoryPolicy").beginObject().kstrs("modes", []).kstrs("flags", []).endObject();
   w.key("mountExtensions").beginObject().key("idmap").beginObject().kbool("enabled", false).endObject().endObject();
   w.key("netDevices").beginObject().kbool("enabled", false).endObject();
