@@ -3,7 +3,8 @@ import * as sys from "../sys/syscall";
 import { Failure, sysFail } from "../errors/failure";
 import { EEXIST } from "../errors/errno";
 import { Plan } from "../plan/plan";
-import { ensureInRoot } from "./inroot";
+import { ensureInRoot, fdPath } from "./inroot";
+import { MS_BIND } from "../spec/mountopts";
 
 const LINK_NAMES: string[] = ["fd", "stdin", "stdout", "stderr", "ptmx"];
 const LINK_TARGETS: string[] = ["/proc/self/fd", "/proc/self/fd/0", "/proc/self/fd/1", "/proc/self/fd/2", "pts/ptmx"];
@@ -41,6 +42,14 @@ export function makeDevices(p: Plan, rootfd: i32): Failure | null {
       dirPath = parent;
     }
     const name = basename(d.path);
+    if (d.bind) {
+      const t = ensureInRoot(rootfd, d.path, true, "/" + d.path);
+      if (!t.ok) { sys.close(dirfd); return t.err; }
+      const rc = sys.mount("/" + d.path, fdPath(t.value), null, MS_BIND, null);
+      sys.close(t.value);
+      if (rc < 0) { sys.close(dirfd); return sysFail("bind device", "/" + d.path, rc); }
+      continue;
+    }
     const rc = sys.mknodat(dirfd, name, d.mode, d.dev);
     if (rc < 0 && rc != -EEXIST) { sys.close(dirfd); return sysFail("mknod", "/" + d.path, rc); }
     if (d.chown) {

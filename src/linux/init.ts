@@ -8,7 +8,7 @@ import { writeString, writeExisting } from "../sys/io";
 import { Plan } from "../plan/plan";
 import { doMounts, maskPaths, readonlyPaths, setAttr } from "./mounts";
 import { makeDevices } from "./devices";
-import { MS_BIND, MS_REC, MS_MOVE, MOUNT_ATTR_RDONLY } from "../spec/mountopts";
+import { MS_BIND, MS_REC, MS_MOVE, MS_SLAVE, MOUNT_ATTR_RDONLY } from "../spec/mountopts";
 import { MNT_DETACH, PR_SET_PDEATHSIG, PR_CAPBSET_DROP, PR_SET_KEEPCAPS, PR_CAP_AMBIENT,
   PR_CAP_AMBIENT_RAISE, PR_SET_NO_NEW_PRIVS, SIGKILL, CLOSE_RANGE_CLOEXEC } from "./consts";
 import { mkdirAll } from "../state/store";
@@ -25,8 +25,10 @@ function joinNamespaces(p: Plan): Failure | null {
   return null;
 }
 
+// Nothing done in the container's mount namespace propagates to the host: rslave, then
+// the rootfs bound onto itself so it is a mount point pivot_root accepts.
 function prepareRoot(p: Plan): Failure | null {
-  let rc = sys.mount(null, "/", null, p.rootPropagation, null);
+  let rc = sys.mount(null, "/", null, MS_SLAVE | MS_REC, null);
   if (rc < 0) return sysFail("set propagation of", "/", rc);
   rc = sys.mount(p.rootfs, p.rootfs, null, MS_BIND | MS_REC, null);
   if (rc < 0) return sysFail("bind rootfs", p.rootfs, rc);
@@ -49,8 +51,12 @@ function enterRoot(p: Plan, rootfd: i32): Failure | null {
     rc = sys.umount2(".", MNT_DETACH);
     if (rc < 0) return sysFail("detach old root", "/", rc);
   }
-  const rc = sys.chdir("/");
+  let rc = sys.chdir("/");
   if (rc < 0) return sysFail("chdir", "/", rc);
+  if (p.rootPropagation != 0) {
+    rc = sys.mount(null, "/", null, p.rootPropagation, null);
+    if (rc < 0) return sysFail("set rootfsPropagation of", "/", rc);
+  }
   return null;
 }
 

@@ -19,16 +19,17 @@ export function openInRoot(rootfd: i32, rel: string, flags: i32 = sys.O_PATH): i
 // component as an empty regular file (a bind-mount target for a file). Returns an O_PATH fd.
 // Missing components are created under their parent's resolved fd, so a symlink in the image
 // is followed inside the rootfs only.
-export function ensureInRoot(rootfd: i32, rel: string, asFile: bool, what: string): Result<i32> {
+export function ensureInRoot(rootfd: i32, rel: string, asFile: bool, what: string, depth: i32 = 0): Result<i32> {
   const fd = openInRoot(rootfd, rel);
   if (fd >= 0) return ok<i32>(<i32>fd);
-  if (fd != -ENOENT) return err<i32>(sysFail("open", what, fd));
+  if (fd != -ENOENT || depth > 40) return err<i32>(sysFail("open", what, fd));
   let end = rel.length;
   while (end > 0 && rel.charCodeAt(end - 1) == 0x2f) end--;
   const slash = rel.lastIndexOf("/", end - 1);
   const name = rel.substring(slash + 1, end);
   if (name.length == 0 || name == "." || name == "..") return err<i32>(sysFail("open", what, fd));
-  const parent = slash < 0 ? ok<i32>(-1) : ensureInRoot(rootfd, rel.substring(0, slash), false, what);
+  const parentRel = slash < 0 ? "" : rel.substring(0, slash);
+  const parent = slash < 0 ? ok<i32>(-1) : ensureInRoot(rootfd, parentRel, false, what, depth + 1);
   if (!parent.ok) return parent;
   const at = parent.value >= 0 ? parent.value : rootfd;
   let rc: i64;
@@ -38,13 +39,22 @@ export function ensureInRoot(rootfd: i32, rel: string, asFile: bool, what: strin
   } else {
     rc = sys.mkdirat(at, name, 0o755);
   }
-  if (rc < 0 && rc != -EEXIST) {
+  if (rc == -EEXIST) {
+    // A dangling symlink: create its target, resolved inside the rootfs (as runc does).
+    const buf = memory.data(4096);
+    const n = sys.readlinkat(at, name, buf, 4096);
+    if (parent.value >= 0) sys.close(parent.value);
+    if (n <= 0) return err<i32>(sysFail("open", what, -ENOENT));
+    const target = String.UTF8.decodeUnsafe(buf, <usize>n);
+    const next = target.startsWith("/") ? target.substring(1) : (parentRel.length > 0 ? parentRel + "/" + target : target);
+    return ensureInRoot(rootfd, next, asFile, what, depth + 1);
+  }
+  if (rc < 0) {
     if (parent.value >= 0) sys.close(parent.value);
     return err<i32>(sysFail(asFile ? "create" : "mkdir", what, rc));
   }
-  // Just created by us, before any container process exists: not a symlink. If it already
-  // existed (EEXIST: e.g. a dangling symlink), resolve it inside the rootfs again.
-  const r = rc == -EEXIST ? openInRoot(rootfd, rel) : sys.openat(at, name, sys.O_PATH | sys.O_NOFOLLOW | sys.O_CLOEXEC);
+  // Just created by us, before any container process exists: not a symlink.
+  const r = sys.openat(at, name, sys.O_PATH | sys.O_NOFOLLOW | sys.O_CLOEXEC);
   if (parent.value >= 0) sys.close(parent.value);
   if (r < 0) return err<i32>(sysFail("open", what, r));
   return ok<i32>(<i32>r);

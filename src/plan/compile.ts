@@ -152,7 +152,7 @@ export function compile(spec: Spec, opts: CreateOptions, lastCap: i32): Result<P
   p.waitForParent = (p.cloneFlags & CLONE_NEWUSER) != 0;
 
   p.rootfs = absolute(opts.bundle, spec.rootPath);
-  p.rootPropagation = L.rootfsPropagation != 0 ? L.rootfsPropagation : (MS_SLAVE | MS_REC);
+  p.rootPropagation = L.rootfsPropagation;
   p.noPivot = opts.noPivot;
 
   let devIsBind = false;
@@ -182,12 +182,12 @@ export function compile(spec: Spec, opts: CreateOptions, lastCap: i32): Result<P
     p.devices.push(new DeviceOp(rootRelative(d.path), type | mode, makedev(<u64>d.major, <u64>d.minor),
       d.uid, d.gid, d.hasUid || d.hasGid));
   }
-  if (inUserNs && p.devices.length > 0) {
-    return err<Plan>(fail("config.json", "", "linux.namespaces: creating device nodes inside a new user namespace is not supported by this version of tsrun"));
-  }
+  // mknod is not allowed in a user namespace: bind the host's node instead (as runc does).
+  if (inUserNs) for (let i = 0; i < p.devices.length; i++) p.devices[i].bind = true;
 
   for (let i = 0; i < L.sysctlKeys.length; i++) {
-    p.sysctlPaths.push("/proc/sys/" + L.sysctlKeys[i].replaceAll(".", "/"));
+    const key = L.sysctlKeys[i];
+    p.sysctlPaths.push("/proc/sys/" + (key.includes("/") ? key : key.replaceAll(".", "/")));
     p.sysctlValues.push(L.sysctlValues[i]);
   }
   p.maskedPaths = L.maskedPaths;

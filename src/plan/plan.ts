@@ -23,6 +23,7 @@ export class MountOp {
 }
 
 export class DeviceOp {
+  bind: bool = false;   // bind-mount the host's /<path> instead of mknod (user namespaces)
   constructor(public path: string, public mode: u32, public dev: u64, public uid: u32, public gid: u32,
     public chown: bool) {}
 }
@@ -41,7 +42,7 @@ export class Plan {
   pidJoin: string = "";          // PID namespace to join: setns by the parent before clone3
   waitForParent: bool = false;    // parent writes uid/gid maps before init continues
   rootfs: string = "";
-  rootPropagation: u64 = 0;
+  rootPropagation: u64 = 0;       // linux.rootfsPropagation, applied to / after pivot_root (0: none)
   mounts: MountOp[] = [];
   devDir: bool = false;           // populate /dev with the default nodes and links
   devices: DeviceOp[] = [];

@@ -418,8 +418,9 @@ function crossCheck(s: Spec): Failure | null {
     return bad("linux.uidMappings", "mappings need a new user namespace (linux.namespaces)");
   }
   for (let i = 0; i < L.sysctlKeys.length; i++) {
-    const k = L.sysctlKeys[i];
-    if (k.length == 0 || k.includes("/") || k.includes("..") || k.startsWith(".") || k.endsWith(".")) {
+    // "kernel/msgmax" is accepted as "kernel.msgmax" (runc takes both forms).
+    const k = L.sysctlKeys[i].replaceAll("/", ".");
+    if (k.length == 0 || k.includes("..") || k.startsWith(".") || k.endsWith(".")) {
       return bad("linux.sysctl." + k, "is not a valid sysctl name");
     }
     // Only sysctls that belong to a namespace the container has (runc's rule).

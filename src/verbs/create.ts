@@ -165,7 +165,7 @@ function startInit(store: Store, dirfd: i32, req: CreateRequest, spec: Spec, pla
   plan.fifoFd = <i32>fifo;
   plan.closeFds = [dirfd, store.rootfd];
   plan.keyring = !req.noNewKeyring;
-  plan.keyringName = req.id;
+  plan.keyringName = "_ses." + req.id;
 
   const cr = spawnInit(plan);
   sys.close(<i32>fifo);

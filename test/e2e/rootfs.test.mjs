@@ -85,7 +85,7 @@ test('/dev: device nodes, links, and they work', () => {
     'head -c 4 /dev/zero | od -An -tx1',
     'head -c 16 /dev/urandom | wc -c',
     'if echo x > /dev/full; then echo full-accepted; else echo full-refused; fi',
-    'echo via-fd > /dev/stdout',
+    'echo via-fd >> /dev/stdout', // append: stdout may be a file the test reads
   ].join('; '));
   const lines = out.split('\n');
   const dev = { null: '1:3', zero: '1:5', full: '1:7', random: '1:8', urandom: '1:9', tty: '5:0' };
