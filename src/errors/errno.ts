@@ -27,6 +27,7 @@ export const EPERM = 1, ENOENT = 2, ESRCH = 3, EINTR = 4, EIO = 5, ENXIO = 6, E2
 export function errnoName(e: i32): string {
   if (e > 0 && e < NAMES.length) return NAMES[e];
   if (e == EOPNOTSUPP) return "EOPNOTSUPP";
+  if (e == 75) return "EOVERFLOW";
   if (e == ETIMEDOUT) return "ETIMEDOUT";
   if (e == ECONNREFUSED) return "ECONNREFUSED";
   if (e == 18 + 95) return "EHOSTUNREACH";
@@ -36,6 +37,7 @@ export function errnoName(e: i32): string {
 export function errnoText(e: i32): string {
   if (e > 0 && e < TEXTS.length) return TEXTS[e];
   if (e == EOPNOTSUPP) return "operation not supported";
+  if (e == 75) return "value too large for defined data type";
   if (e == ETIMEDOUT) return "timed out";
   if (e == ECONNREFUSED) return "connection refused";
   return "error " + e.toString();

@@ -222,6 +222,11 @@ export function containerInit(p: Plan): void {
     const b = memory.data(8);
     if (sys.read(p.syncFd, b, 1) != 1) sys.exit(1);
   }
+  if (p.newUserNs) {
+    // The maps are written: become the namespace's root before building the rootfs.
+    sys.setresgid(0, 0, 0);
+    sys.setresuid(0, 0, 0);
+  }
   const r = setup(p);
   if (!r.ok) {
     writeString(p.syncFd, "\x01" + r.err!.message());

@@ -66,10 +66,22 @@ function fsMount(rootfd: i32, op: MountOp, source: string, fstype: string, flags
 
 // cgroup v1 (and hybrid) hosts: a tmpfs with one cgroup mount per hierarchy; the mount's
 // options (ro...) apply to the hierarchies, the tmpfs stays writable (as runc does).
-function cgroupV1Mount(rootfd: i32, op: MountOp): Failure | null {
+// In a user namespace cgroup v1 cannot be mounted: the host's hierarchies are bound instead,
+// each at the cgroup init starts in.
+function cgroupV1Mount(rootfd: i32, op: MountOp, userns: bool): Failure | null {
   let f = fsMount(rootfd, op, "tmpfs", "tmpfs", op.flags & ~MS_RDONLY, "mode=755", op.dest);
   if (f != null) return f;
-  for (let i = 0; i < op.cgroupDirs.length; i++) {
+  for (let i = 0; i < op.cgroupDirs.length && userns; i++) {
+    const b = new MountOp();
+    b.kind = MountKind.Bind;
+    b.source = "/sys/fs/cgroup/" + op.cgroupDirs[i] + (op.cgroupOwn[i] == "/" ? "" : op.cgroupOwn[i]);
+    b.dest = op.dest + "/" + op.cgroupDirs[i];
+    b.recursive = true;
+    b.attrSet = (op.flags & MS_RDONLY) != 0 ? MOUNT_ATTR_RDONLY : 0;
+    f = bindMount(rootfd, b);
+    if (f != null) return f;
+  }
+  for (let i = 0; i < op.cgroupDirs.length && !userns; i++) {
     f = fsMount(rootfd, op, "cgroup", "cgroup", op.flags, op.cgroupData[i], op.dest + "/" + op.cgroupDirs[i]);
     if (f != null) return f;
   }
@@ -82,7 +94,7 @@ export function doMounts(p: Plan, rootfd: i32): Failure | null {
     let f: Failure | null = null;
     switch (op.kind) {
       case MountKind.Bind: f = bindMount(rootfd, op); break;
-      case MountKind.CgroupV1: f = cgroupV1Mount(rootfd, op); break;
+      case MountKind.CgroupV1: f = cgroupV1Mount(rootfd, op, p.newUserNs); break;
       case MountKind.Cgroup2: f = fsMount(rootfd, op, "cgroup2", "cgroup2", op.flags, op.data, op.dest); break;
       default: f = fsMount(rootfd, op, op.source, op.fstype, op.flags, op.data, op.dest);
     }

@@ -51,6 +51,7 @@ function cgroupMount(op: MountOp, m: Mount): Failure | null {
     const ctl = parts[1];
     op.cgroupDirs.push(ctl.startsWith("name=") ? ctl.substring(5) : ctl);
     op.cgroupData.push(ctl.startsWith("name=") ? "none," + ctl : ctl);
+    op.cgroupOwn.push(parts.slice(2).join(":"));
   }
   op.kind = op.cgroupDirs.length > 0 ? MountKind.CgroupV1 : MountKind.Cgroup2;
   return null;
@@ -149,7 +150,8 @@ export function compile(spec: Spec, opts: CreateOptions, lastCap: i32): Result<P
     else if (ns.type == "user") p.joins.unshift(new NsJoin(ns.path, ns.flag, ns.type));
     else p.joins.push(new NsJoin(ns.path, ns.flag, ns.type));
   }
-  p.waitForParent = (p.cloneFlags & CLONE_NEWUSER) != 0;
+  p.newUserNs = (p.cloneFlags & CLONE_NEWUSER) != 0;
+  p.waitForParent = p.newUserNs;
 
   p.rootfs = absolute(opts.bundle, spec.rootPath);
   p.rootPropagation = L.rootfsPropagation;

@@ -20,6 +20,7 @@ export class MountOp {
   // cgroup v1: one sub-mount per hierarchy.
   cgroupDirs: string[] = [];
   cgroupData: string[] = [];
+  cgroupOwn: string[] = [];       // tsrun's own path in each hierarchy (bound in a user namespace)
 }
 
 export class DeviceOp {
@@ -40,7 +41,8 @@ export class Plan {
   cloneFlags: u64 = 0;
   joins: NsJoin[] = [];           // setns in init, user namespace first
   pidJoin: string = "";          // PID namespace to join: setns by the parent before clone3
-  waitForParent: bool = false;    // parent writes uid/gid maps before init continues
+  waitForParent: bool = false;
+  newUserNs: bool = false;    // parent writes uid/gid maps before init continues
   rootfs: string = "";
   rootPropagation: u64 = 0;       // linux.rootfsPropagation, applied to / after pivot_root (0: none)
   mounts: MountOp[] = [];
