@@ -12,6 +12,7 @@ import { MS_BIND, MS_REC, MS_MOVE, MS_SLAVE, MOUNT_ATTR_RDONLY } from "../spec/m
 import { MNT_DETACH, PR_SET_PDEATHSIG, PR_CAPBSET_DROP, PR_SET_KEEPCAPS, PR_CAP_AMBIENT,
   PR_CAP_AMBIENT_RAISE, PR_SET_NO_NEW_PRIVS, SIGKILL, CLOSE_RANGE_CLOEXEC } from "./consts";
 import { mkdirAll } from "../state/store";
+import { runHooks } from "../hooks/run";
 
 function joinNamespaces(p: Plan): Failure | null {
   for (let i = 0; i < p.joins.length; i++) {
@@ -194,6 +195,7 @@ function setup(p: Plan): Result<string> {
   if (rootfd < 0) return err<string>(sysFail("open rootfs", p.rootfs, rootfd));
   f = doMounts(p, <i32>rootfd);
   if (f == null) f = makeDevices(p, <i32>rootfd);
+  if (f == null) f = runHooks("createContainer", p.createContainerHooks, p.hookStates[0]);
   if (f == null) f = enterRoot(p, <i32>rootfd);
   sys.close(<i32>rootfd);
   if (f != null) return err<string>(f);
@@ -219,8 +221,14 @@ export function containerInit(p: Plan): void {
   // The parent's lock on the state dir must not live on in init (flock follows the fd).
   for (let i = 0; i < p.closeFds.length; i++) sys.close(p.closeFds[i]);
   if (p.waitForParent) {
-    const b = memory.data(8);
-    if (sys.read(p.syncFd, b, 1) != 1) sys.exit(1);
+    const buf = new ArrayBuffer(65536);
+    const b = changetype<usize>(buf);
+    const n = sys.read(p.syncFd, b, 65536);
+    if (n < 1) sys.exit(1);
+    if (n > 1) {
+      const states = String.UTF8.decodeUnsafe(b + 1, <usize>n - 1).split("\x00");
+      if (states.length == 2) p.hookStates = states;
+    }
   }
   if (p.newUserNs) {
     // The maps are written: become the namespace's root before building the rootfs.
@@ -241,6 +249,11 @@ export function containerInit(p: Plan): void {
     const n = sys.read(p.fifoFd, b, 1);
     if (n == 1) break;
     if (n != -EINTR) sys.exit(1);
+  }
+  const hf = runHooks("startContainer", p.startContainerHooks, p.hookStates[1]);
+  if (hf != null) {
+    writeString(2, "tsrun: " + hf.message() + "\n");
+    sys.exit(1);
   }
   const empty = memory.data(8);
   store<u64>(empty, 0);

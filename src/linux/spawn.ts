@@ -3,7 +3,7 @@
 import * as sys from "../sys/syscall";
 import { Failure, Result, ok, err, sysFail, fail } from "../errors/failure";
 import { EINTR } from "../errors/errno";
-import { writeExisting } from "../sys/io";
+import { writeExisting, writeString } from "../sys/io";
 import { Plan } from "../plan/plan";
 import { IdMapping } from "../spec/model";
 import { containerInit } from "./init";
@@ -63,9 +63,8 @@ export function releaseInit(c: Child, p: Plan, uidMaps: IdMapping[], gidMaps: Id
     f = writeExisting(base + "gid_map", mapText(gidMaps));
     if (f != null) return f;
   }
-  const b = memory.data(8);
-  store<u8>(b, 1);
-  const rc = sys.write(c.syncFd, b, 1);
+  // "go", carrying the state documents init's own hooks read on stdin.
+  const rc = writeString(c.syncFd, "\x01" + p.hookStates[0] + "\x00" + p.hookStates[1]);
   if (rc < 0) return sysFail("signal", "container init", rc);
   return null;
 }

@@ -151,7 +151,12 @@ export function compile(spec: Spec, opts: CreateOptions, lastCap: i32): Result<P
     else p.joins.push(new NsJoin(ns.path, ns.flag, ns.type));
   }
   p.newUserNs = (p.cloneFlags & CLONE_NEWUSER) != 0;
-  p.waitForParent = p.newUserNs;
+  p.createContainerHooks = spec.hooks.createContainer;
+  p.startContainerHooks = spec.hooks.startContainer;
+  // Init waits for the parent when the parent has work between clone and setup: uid/gid
+  // maps, runtime-namespace hooks, or the state JSON the container-namespace hooks read.
+  p.waitForParent = p.newUserNs || spec.hooks.prestart.length > 0 || spec.hooks.createRuntime.length > 0 ||
+    p.createContainerHooks.length > 0 || p.startContainerHooks.length > 0;
 
   p.rootfs = absolute(opts.bundle, spec.rootPath);
   p.rootPropagation = L.rootfsPropagation;

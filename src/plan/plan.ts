@@ -1,3 +1,5 @@
+import { Hook } from "../spec/model";
+
 // The plan: everything container init has to do, decided in the parent before clone3.
 // Init (linux/init.ts) only walks these lists; it parses nothing and makes no decisions.
 
@@ -78,6 +80,9 @@ export class Plan {
   argv: i64 = 0;                  // host char*[] for execve
   envp: i64 = 0;
   preserveFds: i32 = 0;           // fds 3 .. 3+preserveFds-1 survive exec
+  createContainerHooks: Hook[] = [];  // run by init before pivot_root
+  startContainerHooks: Hook[] = [];   // run by init after start, before exec
+  hookStates: string[] = ["", ""];    // state JSON for those two, sent by the parent with "go"
   keyring: bool = true;           // join a fresh session keyring named keyringName
   keyringName: string = "";
   closeFds: i32[] = [];           // parent fds init closes first (the state dir lock)

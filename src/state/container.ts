@@ -2,6 +2,8 @@
 // This file is tsrun's own; `tsrun state` prints the OCI state built from it.
 import { JsonWriter } from "../json/writer";
 import { JValue, Kind } from "../json/value";
+import { Hook } from "../spec/model";
+import { writeHooks, readHooks } from "../hooks/persist";
 
 export class ContainerState {
   id: string = "";
@@ -16,6 +18,8 @@ export class ContainerState {
   owner: string = "";
   newPidNs: bool = true;
   cgroupDirs: string[] = [];  // cgroup directories tsrun created (removed by delete)
+  poststart: Hook[] = [];
+  poststop: Hook[] = [];
   annotationKeys: string[] = [];
   annotationValues: string[] = [];
 
@@ -27,6 +31,8 @@ export class ContainerState {
     w.kstr("bundle", this.bundle).kstr("rootfs", this.rootfs).kstr("created", this.created).kstr("owner", this.owner);
     w.kbool("newPidNs", this.newPidNs);
     w.kstrs("cgroupDirs", this.cgroupDirs);
+    if (this.poststart.length > 0) writeHooks(w, "poststart", this.poststart);
+    if (this.poststop.length > 0) writeHooks(w, "poststop", this.poststop);
     w.key("annotations").beginObject();
     for (let i = 0; i < this.annotationKeys.length; i++) w.kstr(this.annotationKeys[i], this.annotationValues[i]);
     w.endObject();
@@ -49,6 +55,8 @@ export class ContainerState {
     s.newPidNs = np != null && np.bool;
     const cg = v.get("cgroupDirs");
     if (cg != null) for (let i = 0; i < cg.items.length; i++) s.cgroupDirs.push(cg.items[i].text);
+    s.poststart = readHooks(v.get("poststart"));
+    s.poststop = readHooks(v.get("poststop"));
     const a = v.get("annotations");
     if (a != null && a.kind == Kind.Object) {
       for (let i = 0; i < a.keys.length; i++) {

@@ -17,6 +17,9 @@ import { CLONE_NEWPID, PR_CAPBSET_READ } from "../linux/consts";
 import { Globals } from "../cli/globals";
 import { getenv } from "../cli/argv";
 import { nowRfc3339 } from "../util/time";
+import { runHooks } from "../hooks/run";
+import { stateJson } from "./query";
+import { Status } from "../state/status";
 import { CgroupPlan, planCgroups, applyCgroups, removeCgroups } from "../cgroups/manager";
 
 export class CreateRequest {
@@ -192,7 +195,15 @@ function startInit(store: Store, dirfd: i32, req: CreateRequest, spec: Spec, pla
     f = applyCgroups(cg, child.pid);
     st.cgroupDirs = cg.created;
   }
+  st.poststart = spec.hooks.poststart;
+  st.poststop = spec.hooks.poststop;
   if (f == null) f = store.save(dirfd, st);
+  if (f == null && plan.waitForParent) {
+    const creating = stateJson(st, Status.Creating, 0);
+    plan.hookStates = [creating, stateJson(st, Status.Created, 0)];
+    f = runHooks("prestart", spec.hooks.prestart, creating);
+    if (f == null) f = runHooks("createRuntime", spec.hooks.createRuntime, creating);
+  }
   if (f == null) f = releaseInit(child, plan, spec.linux.uidMappings, spec.linux.gidMappings);
   if (f == null) f = awaitInit(child);
   if (f != null) {

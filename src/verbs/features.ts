@@ -18,7 +18,7 @@ export function featuresJson(): string {
   w.beginObject();
   w.kstr("ociVersionMin", "1.0.0");
   w.kstr("ociVersionMax", OCI_VERSION);
-  w.kstrs("hooks", []);
+  w.kstrs("hooks", ["prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"]);
   w.kstrs("mountOptions", MOUNT_OPTIONS);
   w.key("linux").beginObject();
   w.kstrs("namespaces", NAMESPACES);

@@ -8,6 +8,9 @@ import { FIFO } from "../state/store";
 import { loadContainer, Loaded, parseSignal, signalInit, signalAll, waitInitExit } from "./common";
 import { SIGKILL, SIGTERM } from "../linux/consts";
 import { removeCgroups } from "../cgroups/manager";
+import { runHook, runHooks } from "../hooks/run";
+import { stateJson } from "./query";
+import { warn } from "../cli/report";
 
 // Releases init blocked on exec.fifo; it then execs the user process.
 export function startLoaded(c: Loaded): Failure | null {
@@ -23,6 +26,12 @@ export function startLoaded(c: Loaded): Failure | null {
   sys.close(<i32>fd);
   if (rc < 0) return sysFail("start: write", c.store.dirOf(id) + "/" + FIFO, rc);
   sys.unlinkat(c.dirfd, FIFO, 0);
+  // poststart: a failure stops the container and fails start (runtime-spec 1.3).
+  const hf = runHooks("poststart", c.state.poststart, stateJson(c.state, Status.Running, 0));
+  if (hf != null) {
+    signalInit(c.state, SIGKILL);
+    return hf.within("start " + id);
+  }
   return null;
 }
 
@@ -64,7 +73,7 @@ function stopAll(c: Loaded): void {
   waitInitExit(c.state, 10000);
 }
 
-export function removeLoaded(c: Loaded, force: bool): Failure | null {
+export function removeLoaded(g: Globals, c: Loaded, force: bool): Failure | null {
   const id = c.state.id;
   if (c.status == Status.Running || c.status == Status.Paused) {
     if (!force) return fail("delete", id, "cannot delete a container that is " + statusName(c.status) + " (use --force)");
@@ -72,9 +81,16 @@ export function removeLoaded(c: Loaded, force: bool): Failure | null {
   } else if (c.status == Status.Created) {
     stopAll(c);
   }
-  const f = removeCgroups(c.state.cgroupDirs);
+  let f = removeCgroups(c.state.cgroupDirs);
+  if (f == null) f = c.store.remove(id, c.dirfd);
   if (f != null) return f;
-  return c.store.remove(id, c.dirfd);
+  // poststop: failures are warnings; the container is gone either way.
+  const st = stateJson(c.state, Status.Stopped, 0);
+  for (let i = 0; i < c.state.poststop.length; i++) {
+    const hf = runHook("poststop", c.state.poststop[i], st);
+    if (hf != null) warn(g, hf.message());
+  }
+  return null;
 }
 
 export function deleteContainer(g: Globals, id: string, force: bool): Failure | null {
@@ -91,7 +107,7 @@ export function deleteContainer(g: Globals, id: string, force: bool): Failure | 
     return f;
   }
   const c = r.loaded!;
-  const f = removeLoaded(c, force);
+  const f = removeLoaded(g, c, force);
   c.close();
   return f;
 }

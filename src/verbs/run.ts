@@ -31,7 +31,7 @@ export function run(g: Globals, req: CreateRequest, detach: bool): Result<i32> {
   const c = new Loaded(created.store, created.dirfd, created.state, Status.Created);
   let f = startLoaded(c);
   if (f != null || detach) {
-    if (f != null) removeLoaded(c, true);
+    if (f != null) removeLoaded(g, c, true);
     c.close();
     return f != null ? err<i32>(f) : ok<i32>(0);
   }
@@ -40,7 +40,7 @@ export function run(g: Globals, req: CreateRequest, detach: bool): Result<i32> {
   const code = waitForward(created.state.pid, mask);
   const r = loadContainer(g, req.id);
   if (r.loaded != null) {
-    f = removeLoaded(r.loaded!, true);
+    f = removeLoaded(g, r.loaded!, true);
     r.loaded!.close();
   } else if (r.dirfd >= 0) sys.close(r.dirfd);
   if (f != null) return err<i32>(f);
