@@ -14,7 +14,7 @@ uint32_t wasm_rt_call_stack_depth;
 #endif
 
 // Upper bound of the linear memory (virtual reservation; only touched pages cost RSS).
-#define TSRUN_MEMORY_RESERVE (256u << 20)
+#define TSRUN_MEMORY_RESERVE (1024u << 20)
 
 static int initialized;
 void wasm_rt_init(void) { initialized = 1; }

@@ -231,9 +231,13 @@ export function containerInit(p: Plan): void {
     }
   }
   if (p.newUserNs) {
-    // The maps are written: become the namespace's root before building the rootfs.
-    sys.setresgid(0, 0, 0);
+    // The maps are written: become the namespace's root, then make the other namespaces.
     sys.setresuid(0, 0, 0);
+    if (p.unshareFlags != 0) {
+      const rc = sys.unshare(<i32>p.unshareFlags);
+      if (rc < 0) { writeString(p.syncFd, "\x01" + sysFail("unshare", "namespaces", rc).message()); sys.exit(1); }
+    }
+    sys.setresgid(0, 0, 0);
   }
   const r = setup(p);
   if (!r.ok) {
@@ -251,14 +255,17 @@ export function containerInit(p: Plan): void {
     if (n != -EINTR) sys.exit(1);
   }
   const hf = runHooks("startContainer", p.startContainerHooks, p.hookStates[1]);
-  if (hf != null) {
-    writeString(2, "tsrun: " + hf.message() + "\n");
-    sys.exit(1);
-  }
+  if (hf != null) startFailed(p, hf.message());
   const empty = memory.data(8);
   store<u64>(empty, 0);
   sys.sigprocmask(2 /* SIG_SETMASK */, empty, 0);
   const rc = sys.execve(sys.cstr(exe), p.argv, p.envp);
-  writeString(2, "tsrun: exec " + exe + ": " + sysFail("", "", rc).message() + "\n");
+  startFailed(p, sysFail("exec", exe, rc).message());
+}
+
+// After `start`: the error goes to start.fifo when `start` waits on it, else to stderr.
+function startFailed(p: Plan, msg: string): void {
+  if (p.startFd >= 0) writeString(p.startFd, msg);
+  else writeString(2, "tsrun: " + msg + "\n");
   sys.exit(127);
 }

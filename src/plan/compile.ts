@@ -10,7 +10,7 @@ import { MS_BIND, MS_REC, MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_NOATIME,
   MS_STRICTATIME, MS_RELATIME, MS_SLAVE, MOUNT_ATTR_RDONLY, MOUNT_ATTR_NOSUID, MOUNT_ATTR_NODEV,
   MOUNT_ATTR_NOEXEC, MOUNT_ATTR_NOATIME, MOUNT_ATTR_NODIRATIME, MOUNT_ATTR_STRICTATIME, MOUNT_ATTR__ATIME,
   MS_NOSYMFOLLOW, MOUNT_ATTR_NOSYMFOLLOW } from "../spec/mountopts";
-import { CLONE_NEWUSER, CLONE_NEWPID } from "../linux/consts";
+import { CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWTIME } from "../linux/consts";
 
 export class CreateOptions {
   bundle: string = "";
@@ -151,6 +151,12 @@ export function compile(spec: Spec, opts: CreateOptions, lastCap: i32): Result<P
     else p.joins.push(new NsJoin(ns.path, ns.flag, ns.type));
   }
   p.newUserNs = (p.cloneFlags & CLONE_NEWUSER) != 0;
+  if (p.newUserNs) {
+    // Namespaces made after the maps are written belong to the container's root, not to an
+    // unmapped host uid (mqueue and /proc ownership, as with runc): unshared by init.
+    p.unshareFlags = p.cloneFlags & ~(CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWTIME);
+    p.cloneFlags &= ~p.unshareFlags;
+  }
   p.createContainerHooks = spec.hooks.createContainer;
   p.startContainerHooks = spec.hooks.startContainer;
   // Init waits for the parent when the parent has work between clone and setup: uid/gid

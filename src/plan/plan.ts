@@ -44,7 +44,8 @@ export class Plan {
   joins: NsJoin[] = [];           // setns in init, user namespace first
   pidJoin: string = "";          // PID namespace to join: setns by the parent before clone3
   waitForParent: bool = false;
-  newUserNs: bool = false;    // parent writes uid/gid maps before init continues
+  newUserNs: bool = false;
+  unshareFlags: u64 = 0;          // namespaces init unshares itself (user namespace case)    // parent writes uid/gid maps before init continues
   rootfs: string = "";
   rootPropagation: u64 = 0;       // linux.rootfsPropagation, applied to / after pivot_root (0: none)
   mounts: MountOp[] = [];
@@ -86,6 +87,7 @@ export class Plan {
   keyring: bool = true;           // join a fresh session keyring named keyringName
   keyringName: string = "";
   closeFds: i32[] = [];           // parent fds init closes first (the state dir lock)
-  fifoFd: i32 = -1;               // exec.fifo, opened O_RDWR: init blocks reading it
+  fifoFd: i32 = -1;
+  startFd: i32 = -1;              // start.fifo (O_RDWR), or -1               // exec.fifo, opened O_RDWR: init blocks reading it
   syncFd: i32 = -1;               // init's end of the socketpair to the parent
 }

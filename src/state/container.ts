@@ -18,10 +18,19 @@ export class ContainerState {
   owner: string = "";
   newPidNs: bool = true;
   cgroupDirs: string[] = [];  // cgroup directories tsrun created (removed by delete)
+  startSync: bool = false;    // start.fifo exists (see state/store.ts)
   poststart: Hook[] = [];
   poststop: Hook[] = [];
   annotationKeys: string[] = [];
   annotationValues: string[] = [];
+
+  clone(): ContainerState {
+    const c = new ContainerState();
+    c.id = this.id; c.ociVersion = this.ociVersion; c.pid = this.pid; c.pidStart = this.pidStart;
+    c.bundle = this.bundle; c.rootfs = this.rootfs; c.created = this.created; c.owner = this.owner;
+    c.newPidNs = this.newPidNs; c.annotationKeys = this.annotationKeys; c.annotationValues = this.annotationValues;
+    return c;
+  }
 
   toJson(): string {
     const w = new JsonWriter();
@@ -31,6 +40,7 @@ export class ContainerState {
     w.kstr("bundle", this.bundle).kstr("rootfs", this.rootfs).kstr("created", this.created).kstr("owner", this.owner);
     w.kbool("newPidNs", this.newPidNs);
     w.kstrs("cgroupDirs", this.cgroupDirs);
+    if (this.startSync) w.kbool("startSync", true);
     if (this.poststart.length > 0) writeHooks(w, "poststart", this.poststart);
     if (this.poststop.length > 0) writeHooks(w, "poststop", this.poststop);
     w.key("annotations").beginObject();
@@ -55,6 +65,8 @@ export class ContainerState {
     s.newPidNs = np != null && np.bool;
     const cg = v.get("cgroupDirs");
     if (cg != null) for (let i = 0; i < cg.items.length; i++) s.cgroupDirs.push(cg.items[i].text);
+    const ss = v.get("startSync");
+    s.startSync = ss != null && ss.bool;
     s.poststart = readHooks(v.get("poststart"));
     s.poststop = readHooks(v.get("poststop"));
     const a = v.get("annotations");

@@ -11,6 +11,9 @@ import { quote } from "../json/writer";
 
 export const STATE_FILE = "state.json";
 export const FIFO = "exec.fifo";
+// Only with startContainer/poststart hooks: init reports on it after `start` (error text, or
+// EOF when its exec succeeded), so start can fail or run poststart after the exec.
+export const START_FIFO = "start.fifo";
 const LOCK_EX = 2;
 
 // runc's rule: [A-Za-z0-9_+.-]+, not "." or "..". Bounded by the file name limit.
@@ -96,6 +99,7 @@ export class Store {
   // Removes every file tsrun puts in <root>/<id>, then the directory.
   remove(id: string, dirfd: i32): Failure | null {
     sys.unlinkat(dirfd, FIFO, 0);
+    sys.unlinkat(dirfd, START_FIFO, 0);
     sys.unlinkat(dirfd, STATE_FILE, 0);
     sys.unlinkat(dirfd, "." + STATE_FILE + ".tmp", 0);
     const rc = sys.unlinkat(this.rootfd, id, sys.AT_REMOVEDIR);

@@ -21,17 +21,28 @@ export function writeString(fd: i32, s: string): i64 {
 
 export function print(s: string): void { writeString(1, s); }
 
-// Largest file tsrun reads (config.json, state.json, process.json, /proc files).
-export const MAX_FILE: i32 = 16 << 20;
+// Largest file tsrun reads (config.json, state.json, process.json, /proc files). Engines'
+// configs are tens of KB; a bound keeps hostile input from costing hundreds of MB (the
+// runtime's allocator never frees: tsrun is a short-lived process).
+export const MAX_FILE: i32 = 4 << 20;
 
 // Reads a whole file. The buffer is exactly as long as the content.
 export function readFd(fd: i32, what: string): Result<ArrayBuffer> {
   let cap = 16384;
+  const st = memory.data(144);
+  if (sys.fstat(fd, st) == 0) {
+    // Regular files: one buffer of the right size (plus one byte to see EOF).
+    const size = load<i64>(st, 48);
+    if ((load<u32>(st, 24) & sys.S_IFMT) == sys.S_IFREG) {
+      if (size > <i64>MAX_FILE) return err<ArrayBuffer>(fail("read", what, "larger than " + (MAX_FILE >> 20).toString() + " MiB"));
+      cap = <i32>size + 1;
+    }
+  }
   let buf = new ArrayBuffer(cap);
   let len = 0;
   while (true) {
     if (len == cap) {
-      if (cap >= MAX_FILE) return err<ArrayBuffer>(fail("read", what, "larger than " + (MAX_FILE >> 20).toString() + " MiB"));
+      if (cap > MAX_FILE) return err<ArrayBuffer>(fail("read", what, "larger than " + (MAX_FILE >> 20).toString() + " MiB"));
       cap *= 2;
       const nb = new ArrayBuffer(cap);
       memory.copy(changetype<usize>(nb), changetype<usize>(buf), len);

@@ -9,7 +9,7 @@ import { parseSpec } from "../spec/parse";
 import { Spec } from "../spec/model";
 import { compile, CreateOptions } from "../plan/compile";
 import { Plan } from "../plan/plan";
-import { Store, validateId, FIFO } from "../state/store";
+import { Store, validateId, FIFO, START_FIFO } from "../state/store";
 import { ContainerState } from "../state/container";
 import { procStat } from "../state/status";
 import { spawnInit, releaseInit, awaitInit, killInit, Child } from "../linux/spawn";
@@ -17,7 +17,8 @@ import { CLONE_NEWPID, PR_CAPBSET_READ } from "../linux/consts";
 import { Globals } from "../cli/globals";
 import { getenv } from "../cli/argv";
 import { nowRfc3339 } from "../util/time";
-import { runHooks } from "../hooks/run";
+import { runHooks, runHook } from "../hooks/run";
+import { warn } from "../cli/report";
 import { stateJson } from "./query";
 import { Status } from "../state/status";
 import { CgroupPlan, planCgroups, applyCgroups, removeCgroups } from "../cgroups/manager";
@@ -144,6 +145,15 @@ export function createContainer(g: Globals, req: CreateRequest): Result<Created>
 
   const f = startInit(store, dirfd, req, spec, plan, bundle, cg);
   if (!f.ok) {
+    // Poststop hooks run after a failed create too (runtime-spec lifecycle steps 12-13).
+    const st = new ContainerState();
+    st.id = req.id; st.ociVersion = spec.ociVersion; st.bundle = bundle; st.rootfs = plan.rootfs;
+    st.annotationKeys = spec.annotationKeys; st.annotationValues = spec.annotationValues;
+    const json = stateJson(st, Status.Stopped, 0);
+    for (let i = 0; i < spec.hooks.poststop.length; i++) {
+      const hf = runHook("poststop", spec.hooks.poststop[i], json);
+      if (hf != null) warn(g, hf.message());
+    }
     store.remove(req.id, dirfd);
     sys.close(dirfd);
     return err<Created>(f.err!);
@@ -166,12 +176,20 @@ function startInit(store: Store, dirfd: i32, req: CreateRequest, spec: Spec, pla
   const fifo = sys.openat(dirfd, FIFO, sys.O_RDWR | sys.O_CLOEXEC);
   if (fifo < 0) return err<ContainerState>(sysFail("open", store.dirOf(req.id) + "/" + FIFO, fifo));
   plan.fifoFd = <i32>fifo;
+  let startFifo: i64 = -1;
+  if (spec.hooks.startContainer.length > 0 || spec.hooks.poststart.length > 0) {
+    rc = sys.mknodat(dirfd, START_FIFO, sys.S_IFIFO | 0o600, 0);
+    if (rc == 0) startFifo = sys.openat(dirfd, START_FIFO, sys.O_RDWR | sys.O_CLOEXEC);
+    if (rc < 0 || startFifo < 0) { sys.close(<i32>fifo); return err<ContainerState>(sysFail("mkfifo", store.dirOf(req.id) + "/" + START_FIFO, rc < 0 ? rc : startFifo)); }
+    plan.startFd = <i32>startFifo;
+  }
   plan.closeFds = [dirfd, store.rootfd];
   plan.keyring = !req.noNewKeyring;
   plan.keyringName = "_ses." + req.id;
 
   const cr = spawnInit(plan);
   sys.close(<i32>fifo);
+  if (startFifo >= 0) sys.close(<i32>startFifo);
   if (!cr.ok) return err<ContainerState>(cr.err!);
   const child = cr.value;
 
@@ -196,13 +214,22 @@ function startInit(store: Store, dirfd: i32, req: CreateRequest, spec: Spec, pla
     st.cgroupDirs = cg.created;
   }
   st.poststart = spec.hooks.poststart;
+  st.startSync = startFifo >= 0;
   st.poststop = spec.hooks.poststop;
   if (f == null) f = store.save(dirfd, st);
-  if (f == null && plan.waitForParent) {
+  if (f == null && (spec.hooks.prestart.length > 0 || spec.hooks.createRuntime.length > 0)) {
     const creating = stateJson(st, Status.Creating, 0);
-    plan.hookStates = [creating, stateJson(st, Status.Created, 0)];
     f = runHooks("prestart", spec.hooks.prestart, creating);
     if (f == null) f = runHooks("createRuntime", spec.hooks.createRuntime, creating);
+  }
+  if (f == null && (plan.createContainerHooks.length > 0 || plan.startContainerHooks.length > 0)) {
+    // Hooks run inside the container see init's pid as the container sees it.
+    const inner = st.clone();
+    if (st.newPidNs) inner.pid = 1;
+    plan.hookStates = [stateJson(inner, Status.Creating, 0), stateJson(inner, Status.Created, 0)];
+    if (plan.hookStates[0].length + plan.hookStates[1].length > 60000) {
+      f = fail("createContainer/startContainer hooks", "", "the container state (annotations) is too large to hand to them");
+    }
   }
   if (f == null) f = releaseInit(child, plan, spec.linux.uidMappings, spec.linux.gidMappings);
   if (f == null) f = awaitInit(child);

@@ -4,7 +4,8 @@ import { Failure, fail, sysFail } from "../errors/failure";
 import { ENXIO, ESRCH } from "../errors/errno";
 import { Globals } from "../cli/globals";
 import { Status, statusName } from "../state/status";
-import { FIFO } from "../state/store";
+import { FIFO, START_FIFO } from "../state/store";
+import { readFd } from "../sys/io";
 import { loadContainer, Loaded, parseSignal, signalInit, signalAll, waitInitExit } from "./common";
 import { SIGKILL, SIGTERM } from "../linux/consts";
 import { removeCgroups } from "../cgroups/manager";
@@ -17,15 +18,32 @@ export function startLoaded(c: Loaded): Failure | null {
   const id = c.state.id;
   if (c.status == Status.Stopped) return fail("start", id, "cannot start a container that has stopped");
   if (c.status != Status.Created) return fail("start", id, "cannot start a container in the " + statusName(c.status) + " state");
+  // Opened before init is released: init holds it open (O_RDWR) until its exec, so this
+  // open does not block and the read below ends at EOF exactly when the exec happened.
+  let sfd: i64 = -1;
+  if (c.state.startSync) {
+    sfd = sys.openat(c.dirfd, START_FIFO, sys.O_RDONLY | sys.O_CLOEXEC);
+    if (sfd < 0) return sysFail("start: open", c.store.dirOf(id) + "/" + START_FIFO, sfd);
+  }
   const fd = sys.openat(c.dirfd, FIFO, sys.O_WRONLY | sys.O_NONBLOCK | sys.O_CLOEXEC);
+  if (fd < 0 && sfd >= 0) sys.close(<i32>sfd);
   if (fd == -ENXIO) return fail("start", id, "container init has exited");
   if (fd < 0) return sysFail("start: open", c.store.dirOf(id) + "/" + FIFO, fd);
   const b = memory.data(8);
   store<u8>(b, 0x30);
   const rc = sys.write(<i32>fd, b, 1);
   sys.close(<i32>fd);
-  if (rc < 0) return sysFail("start: write", c.store.dirOf(id) + "/" + FIFO, rc);
+  if (rc < 0) { if (sfd >= 0) sys.close(<i32>sfd); return sysFail("start: write", c.store.dirOf(id) + "/" + FIFO, rc); }
   sys.unlinkat(c.dirfd, FIFO, 0);
+  if (sfd >= 0) {
+    const msg = readFd(<i32>sfd, START_FIFO);
+    sys.close(<i32>sfd);
+    sys.unlinkat(c.dirfd, START_FIFO, 0);
+    if (msg.ok && msg.value.byteLength > 0) {
+      signalInit(c.state, SIGKILL);
+      return fail("start", id, String.UTF8.decode(msg.value));
+    }
+  }
   // poststart: a failure stops the container and fails start (runtime-spec 1.3).
   const hf = runHooks("poststart", c.state.poststart, stateJson(c.state, Status.Running, 0));
   if (hf != null) {

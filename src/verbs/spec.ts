@@ -53,7 +53,7 @@ export function specJson(rootless: bool): string {
     w.key("gidMappings").beginArray().beginObject().knum("containerID", 0).knum("hostID", gid).knum("size", 1).endObject().endArray();
   }
   w.key("namespaces").beginArray();
-  const ns = rootless ? ["pid", "ipc", "uts", "mount", "cgroup", "user"] : ["pid", "network", "ipc", "uts", "mount", "cgroup"];
+  const ns = rootless ? ["pid", "ipc", "uts", "mount", "cgroup", "user"] : ["pid", "network", "ipc", "uts", "mount"];
   for (let i = 0; i < ns.length; i++) w.beginObject().kstr("type", ns[i]).endObject();
   w.endArray();
   w.kstrs("maskedPaths", MASKED);
