@@ -4,7 +4,7 @@
 import * as sys from "../sys/syscall";
 import { Failure, Result, ok, err, fail, sysFail } from "../errors/failure";
 import { EEXIST, ENOENT, EBUSY, EINTR } from "../errors/errno";
-import { readFileAt, writeExisting } from "../sys/io";
+import { readFileAt, writeExisting, writeString } from "../sys/io";
 import { Resources, CgroupWrite, defaultDeviceRules } from "./resources";
 
 export class Hierarchy {
@@ -17,11 +17,16 @@ export class CgroupHost {
   get pureV2(): bool { return this.v1.length == 0 && this.v2 != null; }
 }
 
-// /proc/self/cgroup -> hierarchies at the standard mount points under /sys/fs/cgroup.
+let cached: CgroupHost | null = null;
+
+// /proc/self/cgroup -> hierarchies at the standard mount points under /sys/fs/cgroup
+// (read once per process).
 export function hostCgroups(): Result<CgroupHost> {
+  if (cached != null) return ok<CgroupHost>(cached!);
   const r = readFileAt(sys.AT_FDCWD, "/proc/self/cgroup");
   if (!r.ok) return err<CgroupHost>(r.err!);
   const h = new CgroupHost();
+  cached = h;
   const lines = String.UTF8.decode(r.value).split("\n");
   for (let i = lines.length - 1; i >= 0; i--) {
     const a = lines[i].indexOf(":"), b = lines[i].indexOf(":", a + 1);
@@ -157,14 +162,27 @@ export function applyCgroups(p: CgroupPlan, pid: i32): Failure | null {
       const f2 = enableV2Controllers(p.dirs[i], p.writes[i]);
       if (f2 != null) return f2;
     }
-    const w = p.writes[i];
-    for (let k = 0; k + 1 < w.length; k += 2) {
-      const wf = writeExisting(p.dirs[i] + "/" + w[k], w[k + 1]);
-      if (wf != null) return wf.within("cgroup limit " + w[k] + "=" + w[k + 1]);
-    }
+    const wf = writeAll(p.dirs[i], p.writes[i]);
+    if (wf != null) return wf;
     const pf = writeExisting(p.dirs[i] + "/cgroup.procs", pid.toString());
     if (pf != null) return pf;
   }
+  return null;
+}
+
+// Writes file=value pairs; consecutive writes to one file (device rules) share one open.
+function writeAll(dir: string, w: string[]): Failure | null {
+  let fd: i64 = -1;
+  for (let k = 0; k + 1 < w.length; k += 2) {
+    if (fd < 0 || w[k] != w[k - 2]) {
+      if (fd >= 0) sys.close(<i32>fd);
+      fd = sys.openat(sys.AT_FDCWD, dir + "/" + w[k], sys.O_WRONLY | sys.O_CLOEXEC);
+      if (fd < 0) return sysFail("open", dir + "/" + w[k], fd);
+    }
+    const rc = writeString(<i32>fd, w[k + 1]);
+    if (rc < 0) { sys.close(<i32>fd); return sysFail("cgroup limit " + w[k] + "=" + w[k + 1] + " in", dir, rc); }
+  }
+  if (fd >= 0) sys.close(<i32>fd);
   return null;
 }
 

@@ -81,10 +81,18 @@ function cgroupV1Mount(rootfd: i32, op: MountOp, userns: bool): Failure | null {
     f = bindMount(rootfd, b);
     if (f != null) return f;
   }
-  for (let i = 0; i < op.cgroupDirs.length && !userns; i++) {
-    f = fsMount(rootfd, op, "cgroup", "cgroup", op.flags, op.cgroupData[i], op.dest + "/" + op.cgroupDirs[i]);
-    if (f != null) return f;
+  if (userns) return null;
+  // The tmpfs is ours and new: its directories are made and mounted through one fd.
+  const dfd = openInRoot(rootfd, op.dest);
+  if (dfd < 0) return sysFail("open", "/" + op.dest, dfd);
+  const base = fdPath(<i32>dfd) + "/";
+  for (let i = 0; i < op.cgroupDirs.length; i++) {
+    const name = op.cgroupDirs[i];
+    let rc = sys.mkdirat(<i32>dfd, name, 0o755);
+    if (rc == 0) rc = sys.mount("cgroup", base + name, "cgroup", op.flags, op.cgroupData[i]);
+    if (rc < 0) { sys.close(<i32>dfd); return sysFail("mount cgroup on", "/" + op.dest + "/" + name, rc); }
   }
+  sys.close(<i32>dfd);
   return null;
 }
 

@@ -2,6 +2,7 @@
 // path lookup and decision is made here so that container init only executes.
 import * as sys from "../sys/syscall";
 import { Spec, Mount } from "../spec/model";
+import { hostCgroups } from "../cgroups/manager";
 import { Plan, MountOp, MountKind, DeviceOp, NsJoin, Rlim } from "./plan";
 import { Failure, Result, ok, err, fail, sysFail } from "../errors/failure";
 import { readFileAt, readFd } from "../sys/io";
@@ -40,18 +41,16 @@ function absolute(base: string, p: string): string {
   return p.startsWith("/") ? p : base + "/" + p;
 }
 
-// The host's cgroup hierarchies from /proc/self/cgroup, for a "cgroup" mount.
+// The host's cgroup hierarchies, for a "cgroup" mount.
 function cgroupMount(op: MountOp, m: Mount): Failure | null {
-  const r = readFileAt(sys.AT_FDCWD, "/proc/self/cgroup");
+  const r = hostCgroups();
   if (!r.ok) return r.err;
-  const lines = String.UTF8.decode(r.value).split("\n");
-  for (let i = lines.length - 1; i >= 0; i--) {
-    const parts = lines[i].split(":");
-    if (parts.length < 3 || parts[1].length == 0) continue;
-    const ctl = parts[1];
+  const h = r.value;
+  for (let i = 0; i < h.v1.length; i++) {
+    const ctl = h.v1[i].controllers;
     op.cgroupDirs.push(ctl.startsWith("name=") ? ctl.substring(5) : ctl);
     op.cgroupData.push(ctl.startsWith("name=") ? "none," + ctl : ctl);
-    op.cgroupOwn.push(parts.slice(2).join(":"));
+    op.cgroupOwn.push(h.v1[i].own);
   }
   op.kind = op.cgroupDirs.length > 0 ? MountKind.CgroupV1 : MountKind.Cgroup2;
   return null;

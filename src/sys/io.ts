@@ -29,20 +29,19 @@ export const MAX_FILE: i32 = 4 << 20;
 // Reads a whole file. The buffer is exactly as long as the content.
 export function readFd(fd: i32, what: string): Result<ArrayBuffer> {
   let cap = 16384;
+  // Regular files with a size (not /proc's, which say 0): one buffer, one read.
+  let expect = -1;
   const st = memory.data(144);
-  if (sys.fstat(fd, st) == 0) {
-    // Regular files: one buffer of the right size (plus one byte to see EOF).
+  if (sys.fstat(fd, st) == 0 && (load<u32>(st, 24) & sys.S_IFMT) == sys.S_IFREG) {
     const size = load<i64>(st, 48);
-    if ((load<u32>(st, 24) & sys.S_IFMT) == sys.S_IFREG) {
-      if (size > <i64>MAX_FILE) return err<ArrayBuffer>(fail("read", what, "larger than " + (MAX_FILE >> 20).toString() + " MiB"));
-      cap = <i32>size + 1;
-    }
+    if (size > <i64>MAX_FILE) return err<ArrayBuffer>(fail("read", what, "larger than " + (MAX_FILE >> 20).toString() + " MiB"));
+    if (size > 0) { expect = <i32>size; cap = expect; }
   }
   let buf = new ArrayBuffer(cap);
   let len = 0;
-  while (true) {
+  while (len != expect) {
     if (len == cap) {
-      if (cap > MAX_FILE) return err<ArrayBuffer>(fail("read", what, "larger than " + (MAX_FILE >> 20).toString() + " MiB"));
+      if (cap >= MAX_FILE) return err<ArrayBuffer>(fail("read", what, "larger than " + (MAX_FILE >> 20).toString() + " MiB"));
       cap *= 2;
       const nb = new ArrayBuffer(cap);
       memory.copy(changetype<usize>(nb), changetype<usize>(buf), len);
@@ -54,7 +53,7 @@ export function readFd(fd: i32, what: string): Result<ArrayBuffer> {
     if (rc == 0) break;
     len += <i32>rc;
   }
-  return ok<ArrayBuffer>(buf.slice(0, len));
+  return ok<ArrayBuffer>(len == cap ? buf : buf.slice(0, len));
 }
 
 export function readFileAt(dirfd: i32, path: string, what: string = path): Result<ArrayBuffer> {
