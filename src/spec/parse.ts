@@ -2,6 +2,7 @@
 // of the offending field. Anything tsrun does not implement is rejected here, by name,
 // before any state is created.
 import { JValue, Kind } from "../json/value";
+import * as sys from "../sys/syscall";
 import { Failure, Result, ok, err, fail } from "../errors/failure";
 import { Spec, Process, Mount, Namespace, IdMapping, Device, Hook, Rlimit, Capabilities } from "./model";
 import { capNumber } from "./caps";
@@ -441,5 +442,11 @@ function crossCheck(s: Spec): Failure | null {
   if (L.intelRdt != null) return bad("linux.intelRdt", "is not supported on this host");
   if (s.process != null && s.process!.terminal) return bad("process.terminal", "terminals are not supported by this version of tsrun");
   if (s.process != null && s.process!.apparmorProfile.length > 0) return bad("process.apparmorProfile", "AppArmor is not enabled on this host");
+  // SELinux labels are dropped where SELinux is disabled (as runc does); where it is
+  // enabled, tsrun cannot apply them yet and says so.
+  const label = s.process != null && s.process!.selinuxLabel.length > 0 ? "process.selinuxLabel" : L.mountLabel.length > 0 ? "linux.mountLabel" : "";
+  if (label.length > 0 && sys.faccessat(sys.AT_FDCWD, "/sys/fs/selinux/enforce", 0) == 0) {
+    return bad(label, "SELinux labels are not supported by this version of tsrun");
+  }
   return null;
 }
