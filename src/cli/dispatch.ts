@@ -2,7 +2,7 @@
 import { processArgs } from "./argv";
 import { FlagSpec, parseFlags, Parsed } from "./flags";
 import { GLOBAL_FLAGS, Globals } from "./globals";
-import { report } from "./report";
+import { report, debug } from "./report";
 import { usage, verbUsage, VERSION_TEXT } from "./help";
 import { print, writeString } from "../sys/io";
 import { Failure, Result, ok, err, fail } from "../errors/failure";
@@ -18,8 +18,9 @@ import { ensureSealedSelf } from "../linux/selfexec";
 const CREATE_FLAGS: FlagSpec[] = [
   new FlagSpec("bundle", "b", true), new FlagSpec("pid-file", "", true), new FlagSpec("console-socket", "", true),
   new FlagSpec("no-pivot", "", false), new FlagSpec("no-new-keyring", "", false), new FlagSpec("preserve-fds", "", true),
-  new FlagSpec("detach", "d", false), new FlagSpec("keep", "", false), new FlagSpec("help", "h", false),
+  new FlagSpec("help", "h", false),
 ];
+const RUN_FLAGS: FlagSpec[] = CREATE_FLAGS.concat([new FlagSpec("detach", "d", false), new FlagSpec("keep", "", false)]);
 const KILL_FLAGS: FlagSpec[] = [new FlagSpec("all", "a", false), new FlagSpec("help", "h", false)];
 const DELETE_FLAGS: FlagSpec[] = [new FlagSpec("force", "f", false), new FlagSpec("help", "h", false)];
 const LIST_FLAGS: FlagSpec[] = [new FlagSpec("format", "f", true), new FlagSpec("quiet", "q", false), new FlagSpec("help", "h", false)];
@@ -27,7 +28,8 @@ const SPEC_FLAGS: FlagSpec[] = [new FlagSpec("bundle", "b", true), new FlagSpec(
 const PLAIN_FLAGS: FlagSpec[] = [new FlagSpec("help", "h", false)];
 
 function flagsFor(verb: string): FlagSpec[] | null {
-  if (verb == "create" || verb == "run") return CREATE_FLAGS;
+  if (verb == "create") return CREATE_FLAGS;
+  if (verb == "run") return RUN_FLAGS;
   if (verb == "kill") return KILL_FLAGS;
   if (verb == "delete") return DELETE_FLAGS;
   if (verb == "list") return LIST_FLAGS;
@@ -77,9 +79,10 @@ export function run(): i32 {
   if (lf != "text" && lf != "json") return report(g, fail("invalid --log-format", lf, "must be text or json"));
   if (gf.flag("version")) { print(VERSION_TEXT); return 0; }
   if (gf.positional.length == 0 || gf.flag("help")) { print(usage()); return gf.positional.length == 0 && !gf.flag("help") ? 1 : 0; }
-  if (g.rootless == "true" && sys.getuid() != 0) return report(g, fail("--rootless", "", "rootless containers are not supported by this version of tsrun"));
+  if (g.rootless != "true" && g.rootless != "false" && g.rootless != "auto") return report(g, fail("invalid --rootless", g.rootless, "must be true, false or auto"));
 
   const verb = gf.positional[0];
+  debug(g, "argv: " + args.join(" "));
   const specs = flagsFor(verb);
   if (specs == null) return report(g, fail("unknown command", "\"" + verb + "\"", "see tsrun --help"));
   const start0 = args.length - gf.positional.length + 1;
@@ -95,13 +98,17 @@ function dispatch(g: Globals, verb: string, p: Parsed): i32 {
   if (verb == "create" || verb == "run") {
     f = positional(p, verb, 1, 1);
     if (f == null && g.systemdCgroup) f = fail("--systemd-cgroup", "", "the systemd cgroup driver is not supported by this version of tsrun");
+    // Rootless: asked for, or "auto" as a non-root user.
+    if (f == null && (g.rootless == "true" || (g.rootless == "auto" && sys.getuid() != 0))) {
+      f = fail("rootless containers", "", "are not supported by this version of tsrun (run as root, or --rootless false)");
+    }
     if (f == null) f = ensureSealedSelf();
     if (f != null) return report(g, f);
     const rq = createRequest(p);
     if (!rq.ok) return report(g, rq.err!);
     const req = rq.value;
     if (verb == "run") {
-      const r = runVerb(g, req, p.flag("detach"));
+      const r = runVerb(g, req, p.flag("detach"), p.flag("keep"));
       if (!r.ok) return report(g, r.err!);
       return r.value;
     }

@@ -8,7 +8,6 @@ export const GLOBAL_FLAGS: FlagSpec[] = [
   new FlagSpec("debug", "", false),
   new FlagSpec("systemd-cgroup", "", false),
   new FlagSpec("rootless", "", true),
-  new FlagSpec("criu", "", true),
   new FlagSpec("help", "h", false),
   new FlagSpec("version", "v", false),
 ];

@@ -30,6 +30,13 @@ export function report(g: Globals, f: Failure): i32 {
   return 1;
 }
 
+// --debug: what tsrun is doing, on stderr and in the --log file (level "debug").
+export function debug(g: Globals, msg: string): void {
+  if (!g.debug) return;
+  writeString(2, "tsrun: debug: " + msg + "\n");
+  logLine(g, "debug", msg);
+}
+
 export function warn(g: Globals, msg: string): void {
   writeString(2, "tsrun: warning: " + msg + "\n");
   logLine(g, "warning", msg);

@@ -18,7 +18,7 @@ import { Globals } from "../cli/globals";
 import { getenv } from "../cli/argv";
 import { nowRfc3339 } from "../util/time";
 import { runHooks, runHook } from "../hooks/run";
-import { warn } from "../cli/report";
+import { warn, debug } from "../cli/report";
 import { stateJson } from "./query";
 import { Status } from "../state/status";
 import { CgroupPlan, planCgroups, applyCgroups, removeCgroups } from "../cgroups/manager";
@@ -136,6 +136,9 @@ export function createContainer(g: Globals, req: CreateRequest): Result<Created>
     plan.waitForParent = true;
   }
 
+  debug(g, "create " + req.id + ": bundle " + bundle + ", clone3 flags 0x" + plan.cloneFlags.toString(16) +
+    ", " + plan.mounts.length.toString() + " mounts, " + plan.devices.length.toString() + " devices" +
+    (cg != null ? ", cgroups " + cg!.dirs.join(" ") : ""));
   const so = Store.open(g.root, true);
   if (!so.ok) return err<Created>(so.err!);
   const store = so.value;
@@ -167,6 +170,7 @@ export function createContainer(g: Globals, req: CreateRequest): Result<Created>
       return err<Created>(pf);
     }
   }
+  debug(g, "create " + req.id + ": init " + f.value.pid.toString() + " ready, blocked on " + FIFO);
   return ok<Created>(new Created(store, dirfd, f.value));
 }
 

@@ -4,6 +4,7 @@ import * as sys from "../sys/syscall";
 import { Failure, Result, ok, err, sysFail } from "../errors/failure";
 import { EINTR, EAGAIN, ECHILD } from "../errors/errno";
 import { Globals } from "../cli/globals";
+import { debug } from "../cli/report";
 import { createContainer, CreateRequest } from "./create";
 import { startLoaded, removeLoaded } from "./lifecycle";
 import { Loaded, loadContainer } from "./common";
@@ -17,7 +18,8 @@ function forwardedMask(): u64 {
   return m;
 }
 
-export function run(g: Globals, req: CreateRequest, detach: bool): Result<i32> {
+// keep: leave the stopped container in place after it exits (runc's run --keep).
+export function run(g: Globals, req: CreateRequest, detach: bool, keep: bool): Result<i32> {
   const mask = memory.data(8);
   const old = memory.data(8);
   if (!detach) {
@@ -38,6 +40,8 @@ export function run(g: Globals, req: CreateRequest, detach: bool): Result<i32> {
   // Other verbs (state, kill) must not wait for us while the container runs.
   c.close();
   const code = waitForward(created.state.pid, mask);
+  debug(g, "run " + req.id + ": init exited, status " + code.toString());
+  if (keep) return ok<i32>(code);
   const r = loadContainer(g, req.id);
   if (r.loaded != null) {
     f = removeLoaded(g, r.loaded!, true);

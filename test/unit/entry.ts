@@ -71,3 +71,88 @@ function writeValue(w: JsonWriter, v: JValue): void {
     }
   }
 }
+
+// ---- config.json validation (spec/parse.ts) -----------------------------------------------
+
+import { parseSpec, isSemver } from "../../src/spec/parse";
+import { parseFlags, FlagSpec } from "../../src/cli/flags";
+import { parseSignal } from "../../src/verbs/common";
+import { validateId } from "../../src/state/store";
+import { Mount } from "../../src/spec/model";
+import { applyMountOptions } from "../../src/spec/mountopts";
+
+// "ok" or the one-line error for a config.json text (lastCap 40, as on current kernels).
+export function configCheck(input: string): string {
+  const r = parseJsonBuffer(String.UTF8.encode(input), "config.json");
+  if (r.err != null) return r.err!.message();
+  const s = parseSpec(r.value!, 40);
+  if (!s.ok) return s.err!.message();
+  return "ok";
+}
+
+// A summary of what the parser derived, for assertions on the typed model.
+export function configSummary(input: string): string {
+  const r = parseJsonBuffer(String.UTF8.encode(input), "config.json");
+  if (r.err != null) return "ERROR: " + r.err!.message();
+  const sr = parseSpec(r.value!, 40);
+  if (!sr.ok) return "ERROR: " + sr.err!.message();
+  const s = sr.value;
+  const w = new JsonWriter(0);
+  w.beginObject();
+  w.kstr("ociVersion", s.ociVersion).kstr("root", s.rootPath).kbool("readonly", s.rootReadonly);
+  w.knum("nsFlags", s.linux.nsFlags());
+  const p = s.process!;
+  w.kstrs("args", p.args).kstr("cwd", p.cwd).knum("uid", p.user.uid).knum("gid", p.user.gid);
+  w.key("capBounding").unum(p.caps.bounding);
+  w.key("rlimits").beginArray();
+  for (let i = 0; i < p.rlimits.length; i++) {
+    w.beginObject().kstr("type", p.rlimits[i].type).key("hard").unum(p.rlimits[i].hard).key("soft").unum(p.rlimits[i].soft).endObject();
+  }
+  w.endArray();
+  w.key("mounts").beginArray();
+  for (let i = 0; i < s.mounts.length; i++) {
+    const m = s.mounts[i];
+    w.beginObject().kstr("dest", m.destination).key("flags").unum(m.flags).key("propagation").unum(m.propagation).kstr("data", m.data).endObject();
+  }
+  w.endArray();
+  const res = s.linux.resources;
+  w.key("cgroupWrites").beginArray();
+  if (res != null) for (let i = 0; i < res.writes.length; i++) w.str(res.writes[i].file + "=" + res.writes[i].value);
+  w.endArray();
+  w.knum("deviceRules", res != null ? res.devices.length : 0);
+  w.endObject();
+  return w.toString();
+}
+
+export function semver(v: string): bool { return isSemver(v); }
+
+export function signalNumber(s: string): i32 { return parseSignal(s); }
+
+export function idCheck(id: string): string {
+  const f = validateId(id);
+  return f == null ? "ok" : f.message();
+}
+
+// Global + create flags as runc parses them; args separated by "\n". Returns
+// "name=value;..." then "|" and the positional arguments, or "ERROR: ...".
+export function flagsParse(joined: string): string {
+  const specs: FlagSpec[] = [
+    new FlagSpec("bundle", "b", true), new FlagSpec("pid-file", "", true), new FlagSpec("detach", "d", false),
+    new FlagSpec("preserve-fds", "", true),
+  ];
+  const r = parseFlags(joined.split("\n"), 0, specs, "create");
+  if (r.err != null) return "ERROR: " + r.err!.message();
+  const parts: string[] = [];
+  for (let i = 0; i < r.parsed.names.length; i++) parts.push(r.parsed.names[i] + "=" + r.parsed.values[i]);
+  return parts.join(";") + "|" + r.parsed.positional.join(" ");
+}
+
+// mount options -> "flags,clear,propagation,recSet,recClr,data".
+export function mountOptions(joined: string): string {
+  const m = new Mount();
+  m.options = joined.length == 0 ? [] : joined.split(",");
+  const bad = applyMountOptions(m);
+  if (bad.length > 0) return "UNSUPPORTED " + bad;
+  return m.flags.toString() + "," + m.clearFlags.toString() + "," + m.propagation.toString() + "," +
+    m.recAttrSet.toString() + "," + m.recAttrClr.toString() + "," + m.data;
+}

@@ -51,7 +51,9 @@ function roundTrips(text, { exact = true } = {}) {
 }
 
 test.after(() => {
-  assert.equal(hostCalls, [], 'the pure JSON code made host calls');
+  // membase is read once when the module starts (the syscall layer's base address); the
+  // JSON code itself must make no syscall.
+  assert.equal(hostCalls.filter((c) => c.name !== 'membase'), [], 'the pure JSON code made host calls');
 });
 
 test('valid documents round-trip', () => {

@@ -19,7 +19,9 @@ for (const imp of WebAssembly.Module.imports(new WebAssembly.Module(readFileSync
   if (imp.name in globalThis) continue;
   globalThis[imp.name] = (...args) => {
     hostCalls.push({ name: imp.name, args });
-    return imp.name === 'sys6' ? BigInt(-ENOSYS) : 0;
+    if (imp.name === 'sys6') return BigInt(-ENOSYS);
+    // u64 results (membase, argv, envp) must be BigInts for the ESM bindings.
+    return ['membase', 'argv', 'envp'].includes(imp.name) ? 0n : 0;
   };
 }
 

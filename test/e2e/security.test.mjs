@@ -1,0 +1,99 @@
+// Security defaults observed from outside and inside real containers: the CVE-2019-5736
+// defence (init's exe is a sealed copy, not the binary on disk), no fd of the caller leaks
+// into the container (CVE-2024-21626 class), a cwd outside the container is refused; and the
+// global flags that must not be parsed-and-ignored (--debug, --rootless, run --keep).
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { openSync, closeSync, readlinkSync, realpathSync, mkdirSync, writeFileSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  RUNTIME, WORK, assertNoLeaks, bundle, fails, isRunc, isTsrun, newId, ok, rt, runSh, setup, skipFor, state,
+} from '../lib/runtime.mjs';
+
+setup(test);
+
+test('CVE-2019-5736: the process that enters the container does not run the on-disk binary', async () => {
+  const b = bundle({ args: ['sleep', '30'] });
+  const id = newId('exe');
+  ok(rt(['create', '--bundle', b.dir, id]));
+  const pid = state(id).pid;
+  const exe = readlinkSync(`/proc/${pid}/exe`);
+  assert.is.not(exe, realpathSync(RUNTIME), `init's exe is ${exe}`);
+  if (isTsrun) assert.match(exe, /memfd:tsrun/, `init's exe is tsrun's sealed memfd copy: ${exe}`);
+  // and that copy cannot be written through /proc
+  let writable = true;
+  try { closeSync(openSync(`/proc/${pid}/exe`, 'r+')); } catch { writable = false; }
+  assert.not.ok(writable, 'the exe of init is not writable');
+  ok(rt(['delete', '--force', id]));
+  await assertNoLeaks({ id, bundle: b });
+});
+
+test('no fd of the caller leaks into the container; --preserve-fds passes exactly N', () => {
+  const hostDir = join(WORK, 'leak-dir');
+  mkdirSync(hostDir, { recursive: true });
+  const fdA = openSync(hostDir, 'r');
+  const fdB = openSync(join(WORK, 'leak-file'), 'w');
+  try {
+    const r = runSh('ls /proc/self/fd | sort -n | tr "\\n" " "', {}, { extraFds: [fdA, fdB] });
+    ok(r);
+    // ls itself opens one fd (3) for the directory it lists
+    assert.is(r.stdout.trim(), '0 1 2 3', `fds seen inside: ${r.stdout}`);
+    const p = runSh('ls /proc/self/fd | sort -n | tr "\\n" " "', {}, { extraFds: [fdA, fdB], flags: ['--preserve-fds', '1'] });
+    ok(p);
+    assert.is(p.stdout.trim(), '0 1 2 3 4', `fds with --preserve-fds 1: ${p.stdout}`);
+  } finally {
+    closeSync(fdA);
+    closeSync(fdB);
+  }
+});
+
+test('a cwd that resolves outside the container (a preserved host directory fd) is refused', async () => {
+  if (skipFor(isRunc, 'depends on the runc build; the check is tsrun\'s own')) return;
+  const hostDir = join(WORK, 'outside');
+  mkdirSync(hostDir, { recursive: true });
+  writeFileSync(join(hostDir, 'secret'), 'host');
+  const fd = openSync(hostDir, 'r');
+  try {
+    const b = bundle({ args: ['cat', 'secret'], mutate: (c) => { c.process.cwd = '/proc/self/fd/3'; } });
+    const id = newId('cwd');
+    const r = rt(['run', '--preserve-fds', '1', '--bundle', b.dir, id], { extraFds: [fd] });
+    assert.not.match(r.stdout, /host/, 'the host file was not read');
+    const line = fails(r, 'cwd outside the container');
+    assert.match(line, /cwd|outside|not a directory|no such file/i, line);
+    await assertNoLeaks({ id, bundle: b });
+  } finally {
+    closeSync(fd);
+  }
+});
+
+test('--debug says what happens (stderr and the JSON log); without it, nothing', () => {
+  if (skipFor(!isTsrun, 'debug output format is runtime-specific')) return;
+  const log = join(WORK, 'debug.json');
+  const r = runSh('true', {}, { global: ['--debug', '--log', log, '--log-format', 'json'] });
+  ok(r);
+  assert.match(r.stderr, /debug: create .*clone3 flags/, r.stderr);
+  const lines = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  assert.ok(lines.some((l) => l.level === 'debug' && /ready/.test(l.msg)), 'debug lines in the JSON log');
+  const q = runSh('true');
+  ok(q);
+  assert.is(q.stderr, '', 'no output without --debug');
+});
+
+test('--rootless true is refused (not supported yet), false and auto run as root', () => {
+  if (skipFor(!isTsrun, 'runc supports rootless')) return;
+  const b = bundle({ args: ['true'] });
+  const line = fails(rt(['run', '--bundle', b.dir, newId('rl')], { global: ['--rootless', 'true'] }), '--rootless true');
+  assert.match(line, /rootless/);
+  ok(rt(['run', '--bundle', b.dir, newId('rl')], { global: ['--rootless', 'false'] }));
+  fails(rt(['list'], { global: ['--rootless', 'maybe'] }), 'invalid --rootless');
+});
+
+test('run --keep leaves the stopped container for state and delete', async () => {
+  const r = runSh('exit 3', {}, { flags: ['--keep'] });
+  assert.is(r.code, 3);
+  assert.is(state(r.id).status, 'stopped');
+  ok(rt(['delete', r.id]));
+  await assertNoLeaks({ id: r.id, bundle: r.bundle });
+});
+
+test.run();
