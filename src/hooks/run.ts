@@ -9,14 +9,6 @@ import { Hook } from "../spec/model";
 import { SIGCHLD, SIGKILL, SIGPIPE } from "../linux/consts";
 import { monotonicMs } from "../util/time";
 
-function hostArray(items: string[]): i64 {
-  const buf = new ArrayBuffer((items.length + 1) * 8);
-  const p = changetype<usize>(buf);
-  for (let i = 0; i < items.length; i++) store<i64>(p + <usize>i * 8, sys.cstr(items[i]));
-  store<i64>(p + <usize>items.length * 8, 0);
-  return sys.host(p);
-}
-
 export function runHook(kind: string, h: Hook, stateJson: string): Failure | null {
   const what = kind + " hook " + h.path;
   // A hook that exits without reading stdin must give us EPIPE, not kill us.
@@ -25,8 +17,8 @@ export function runHook(kind: string, h: Hook, stateJson: string): Failure | nul
   sys.sigprocmask(0 /* SIG_BLOCK */, pipeMask, 0);
   // Everything the child needs is prepared before the fork.
   const path = sys.cstr(h.path);
-  const argv = hostArray(h.args.length > 0 ? h.args : [h.path]);
-  const envp = hostArray(h.env);
+  const argv = sys.cstrArray(h.args.length > 0 ? h.args : [h.path]);
+  const envp = sys.cstrArray(h.env);
   const fds = memory.data(8);
   let rc = sys.pipe2(fds, sys.O_CLOEXEC);
   if (rc < 0) return sysFail("pipe for", what, rc);

@@ -121,15 +121,6 @@ function homeOf(rootfs: string, uid: u32): string {
   return "/";
 }
 
-// A host char*[] (NULL-terminated) for execve.
-function hostArray(items: string[]): i64 {
-  const buf = new ArrayBuffer((items.length + 1) * 8);
-  const p = changetype<usize>(buf);
-  for (let i = 0; i < items.length; i++) store<i64>(p + <usize>i * 8, sys.cstr(items[i]));
-  store<i64>(p + <usize>items.length * 8, 0);
-  return sys.host(p);
-}
-
 function envValue(env: string[], key: string): string | null {
   const prefix = key + "=";
   for (let i = 0; i < env.length; i++) if (env[i].startsWith(prefix)) return env[i].substring(prefix.length);
@@ -257,7 +248,7 @@ export function compile(spec: Spec, opts: CreateOptions, lastCap: i32): Result<P
       p.exeCandidates.push((d.endsWith("/") ? d : d + "/") + arg0);
     }
   }
-  p.argv = hostArray(proc.args);
-  p.envp = hostArray(env);
+  p.argv = sys.cstrArray(proc.args);
+  p.envp = sys.cstrArray(env);
   return ok<Plan>(p);
 }

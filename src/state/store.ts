@@ -4,7 +4,7 @@
 import * as sys from "../sys/syscall";
 import { Failure, Result, ok, err, sysFail, fail } from "../errors/failure";
 import { EEXIST, ENOENT, EINTR } from "../errors/errno";
-import { readFileAt, writeFileAtomic } from "../sys/io";
+import { readFileAt, writeFileAtomic, listDir } from "../sys/io";
 import { parseJsonBuffer } from "../json/reader";
 import { ContainerState } from "./container";
 import { quote } from "../json/writer";
@@ -107,34 +107,10 @@ export class Store {
     return null;
   }
 
-  // Ids of all containers (directory entries of the root).
+  // Ids of all containers (directories in the root).
   ids(): string[] {
-    const out: string[] = [];
-    const fd = sys.openat(this.rootfd, ".", sys.O_RDONLY | sys.O_DIRECTORY | sys.O_CLOEXEC);
-    if (fd < 0) return out;
-    const buf = new ArrayBuffer(8192);
-    const base = changetype<usize>(buf);
-    while (true) {
-      const n = sys.getdents64(<i32>fd, base, 8192);
-      if (n <= 0) break;
-      let off: usize = 0;
-      while (off < <usize>n) {
-        const reclen = load<u16>(base + off + 16);
-        const type = load<u8>(base + off + 18);
-        const name = String.UTF8.decodeUnsafe(base + off + 19, strlen(base + off + 19));
-        if (type == 4 && name != "." && name != "..") out.push(name);
-        off += reclen;
-      }
-    }
-    sys.close(<i32>fd);
-    return out.sort();
+    return listDir(this.rootfd, ".", true).sort();
   }
-}
-
-function strlen(p: usize): usize {
-  let n: usize = 0;
-  while (load<u8>(p + n) != 0) n++;
-  return n;
 }
 
 function lock(fd: i32): void {

@@ -101,3 +101,29 @@ export function writeFileAtomic(dirfd: i32, name: string, data: string, what: st
   if (rc < 0) { sys.unlinkat(dirfd, tmp, 0); return sysFail("rename", what, rc); }
   return null;
 }
+
+// Names of the entries of directory `path` (relative to dirfd), without "." and "..".
+// dirsOnly: only subdirectories (d_type DT_DIR).
+export function listDir(dirfd: i32, path: string, dirsOnly: bool): string[] {
+  const out: string[] = [];
+  const fd = sys.openat(dirfd, path, sys.O_RDONLY | sys.O_DIRECTORY | sys.O_CLOEXEC);
+  if (fd < 0) return out;
+  const buf = new ArrayBuffer(16384);
+  const base = changetype<usize>(buf);
+  while (true) {
+    const n = sys.getdents64(<i32>fd, base, 16384);
+    if (n <= 0) break;
+    let off: usize = 0;
+    while (off < <usize>n) {
+      const reclen = load<u16>(base + off + 16);
+      const type = load<u8>(base + off + 18);
+      let len: usize = 0;
+      while (load<u8>(base + off + 19 + len) != 0) len++;
+      const name = String.UTF8.decodeUnsafe(base + off + 19, len);
+      if ((!dirsOnly || type == 4 /* DT_DIR */) && name != "." && name != "..") out.push(name);
+      off += reclen;
+    }
+  }
+  sys.close(<i32>fd);
+  return out;
+}

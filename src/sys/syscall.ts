@@ -13,6 +13,15 @@ export function cstr(s: string): i64 {
   return host(changetype<usize>(String.UTF8.encode(s, true)));
 }
 
+// A NULL-terminated host char*[] of strings (argv, envp for execve).
+export function cstrArray(items: string[]): i64 {
+  const buf = new ArrayBuffer((items.length + 1) * 8);
+  const p = changetype<usize>(buf);
+  for (let i = 0; i < items.length; i++) store<i64>(p + <usize>i * 8, cstr(items[i]));
+  store<i64>(p + <usize>items.length * 8, 0);
+  return host(p);
+}
+
 export const AT_FDCWD: i32 = -100;
 export const O_RDONLY: i32 = 0;
 export const O_WRONLY: i32 = 1;

@@ -3,6 +3,7 @@ import * as sys from "../sys/syscall";
 import { Failure, Result, ok, err, sysFail, fail } from "../errors/failure";
 import { EINTR, ESRCH } from "../errors/errno";
 import { Globals } from "../cli/globals";
+import { listDir } from "../sys/io";
 import { Store, validateId } from "../state/store";
 import { ContainerState } from "../state/container";
 import { Status, statusOf } from "../state/status";
@@ -98,27 +99,11 @@ export function containerPids(st: ContainerState): i32[] {
   const out: i32[] = [];
   const want = mntNs(st.pid.toString());
   if (want.length == 0) return out;
-  const fd = sys.openat(sys.AT_FDCWD, "/proc", sys.O_RDONLY | sys.O_DIRECTORY | sys.O_CLOEXEC);
-  if (fd < 0) return out;
-  const buf = new ArrayBuffer(16384);
-  const base = changetype<usize>(buf);
-  while (true) {
-    const n = sys.getdents64(<i32>fd, base, 16384);
-    if (n <= 0) break;
-    let off: usize = 0;
-    while (off < <usize>n) {
-      const reclen = load<u16>(base + off + 16);
-      const c = load<u8>(base + off + 19);
-      if (c >= 0x30 && c <= 0x39) {
-        let len: usize = 0;
-        while (load<u8>(base + off + 19 + len) != 0) len++;
-        const name = String.UTF8.decodeUnsafe(base + off + 19, len);
-        if (mntNs(name) == want) out.push(I32.parseInt(name));
-      }
-      off += reclen;
-    }
+  const names = listDir(sys.AT_FDCWD, "/proc", true);
+  for (let i = 0; i < names.length; i++) {
+    const c = names[i].charCodeAt(0);
+    if (c >= 0x30 && c <= 0x39 && mntNs(names[i]) == want) out.push(I32.parseInt(names[i]));
   }
-  sys.close(<i32>fd);
   return out;
 }
 
