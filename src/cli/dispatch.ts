@@ -12,6 +12,7 @@ import { state, list } from "../verbs/query";
 import { run as runVerb } from "../verbs/run";
 import { spec } from "../verbs/spec";
 import { featuresJson } from "../verbs/features";
+import { ExecRequest, exec, ps } from "../verbs/exec";
 import * as sys from "../sys/syscall";
 import { ensureSealedSelf } from "../linux/selfexec";
 
@@ -25,12 +26,23 @@ const KILL_FLAGS: FlagSpec[] = [new FlagSpec("all", "a", false), new FlagSpec("h
 const DELETE_FLAGS: FlagSpec[] = [new FlagSpec("force", "f", false), new FlagSpec("help", "h", false)];
 const LIST_FLAGS: FlagSpec[] = [new FlagSpec("format", "f", true), new FlagSpec("quiet", "q", false), new FlagSpec("help", "h", false)];
 const SPEC_FLAGS: FlagSpec[] = [new FlagSpec("bundle", "b", true), new FlagSpec("rootless", "", false), new FlagSpec("help", "h", false)];
+const EXEC_FLAGS: FlagSpec[] = [
+  new FlagSpec("process", "p", true), new FlagSpec("tty", "t", false), new FlagSpec("console-socket", "", true),
+  new FlagSpec("detach", "d", false), new FlagSpec("pid-file", "", true), new FlagSpec("cwd", "", true),
+  new FlagSpec("env", "e", true, true), new FlagSpec("user", "u", true), new FlagSpec("additional-gids", "g", true, true),
+  new FlagSpec("cap", "c", true, true), new FlagSpec("no-new-privs", "", false), new FlagSpec("preserve-fds", "", true),
+  new FlagSpec("process-label", "", true), new FlagSpec("apparmor", "", true), new FlagSpec("ignore-paused", "", false),
+  new FlagSpec("help", "h", false),
+];
+const PS_FLAGS: FlagSpec[] = [new FlagSpec("format", "f", true), new FlagSpec("help", "h", false)];
 const PLAIN_FLAGS: FlagSpec[] = [new FlagSpec("help", "h", false)];
 
 function flagsFor(verb: string): FlagSpec[] | null {
   if (verb == "create") return CREATE_FLAGS;
   if (verb == "run") return RUN_FLAGS;
   if (verb == "kill") return KILL_FLAGS;
+  if (verb == "exec") return EXEC_FLAGS;
+  if (verb == "ps") return PS_FLAGS;
   if (verb == "delete") return DELETE_FLAGS;
   if (verb == "list") return LIST_FLAGS;
   if (verb == "spec") return SPEC_FLAGS;
@@ -46,6 +58,32 @@ function positional(p: Parsed, verb: string, min: i32, max: i32): Failure | null
     return fail(verb, "", "expects " + want + " argument(s), got " + n.toString() + " (see tsrun " + verb + " --help)");
   }
   return null;
+}
+
+function execRequest(p: Parsed): Result<ExecRequest> {
+  const r = new ExecRequest();
+  r.id = p.positional[0];
+  r.args = p.positional.slice(1);
+  r.processFile = p.get("process");
+  r.tty = p.flag("tty");
+  r.consoleSocket = p.get("console-socket");
+  r.detach = p.flag("detach");
+  r.pidFile = p.get("pid-file");
+  r.cwd = p.get("cwd");
+  r.env = p.all("env");
+  r.user = p.get("user");
+  const gids = p.all("additional-gids");
+  for (let i = 0; i < gids.length; i++) { const parts = gids[i].split(","); for (let k = 0; k < parts.length; k++) r.additionalGids.push(parts[k]); }
+  r.caps = p.all("cap");
+  r.noNewPrivs = p.flag("no-new-privs");
+  r.processLabel = p.get("process-label");
+  r.apparmor = p.get("apparmor");
+  const pf = p.get("preserve-fds", "0");
+  const n = I32.parseInt(pf);
+  if (n < 0 || n > 65536 || n.toString() != pf) return err<ExecRequest>(fail("invalid --preserve-fds", pf, "must be a number of fds"));
+  r.preserveFds = n;
+  if (r.consoleSocket.length > 0 && !r.tty) return err<ExecRequest>(fail("exec", "--console-socket", "needs --tty"));
+  return ok<ExecRequest>(r);
 }
 
 function createRequest(p: Parsed): Result<CreateRequest> {
@@ -86,7 +124,8 @@ export function run(): i32 {
   const specs = flagsFor(verb);
   if (specs == null) return report(g, fail("unknown command", "\"" + verb + "\"", "see tsrun --help"));
   const start0 = args.length - gf.positional.length + 1;
-  const vp = parseFlags(args, start0, specs!, verb, false);
+  // exec ID CMD ARGS... and ps ID PS-ARGS...: flags stop at the first positional argument.
+  const vp = parseFlags(args, start0, specs!, verb, verb == "exec" || verb == "ps");
   if (vp.err != null) return report(g, vp.err!);
   const p = vp.parsed;
   if (p.flag("help")) { print(verbUsage(verb)); return 0; }
@@ -117,7 +156,22 @@ function dispatch(g: Globals, verb: string, p: Parsed): i32 {
     sys.close(c.value.dirfd);
     return 0;
   }
-  if (verb == "start" || verb == "state") {
+  if (verb == "exec") {
+    if (p.positional.length < 1) return report(g, fail("exec", "", "expects a container id (see tsrun exec --help)"));
+    const rq = execRequest(p);
+    if (!rq.ok) return report(g, rq.err!);
+    let f2 = ensureSealedSelf();
+    if (f2 != null) return report(g, f2);
+    const r = exec(g, rq.value);
+    if (!r.ok) return report(g, r.err!);
+    return r.value;
+  }
+  if (verb == "ps") {
+    f = p.positional.length < 1 ? fail("ps", "", "expects a container id (see tsrun ps --help)") : null;
+    const fmt = p.get("format", "table");
+    if (f == null && fmt != "table" && fmt != "json") f = fail("ps", "", "invalid --format \"" + fmt + "\" (table or json)");
+    if (f == null) f = ps(g, p.positional[0], fmt, p.positional.slice(1));
+  } else if (verb == "start" || verb == "state") {
     f = positional(p, verb, 1, 1);
     if (f == null) f = verb == "start" ? start(g, p.positional[0]) : state(g, p.positional[0]);
   } else if (verb == "kill") {

@@ -1,11 +1,13 @@
 // Usage text for `tsrun --help` and `tsrun VERB --help`.
 export const VERSION_TEXT = "tsrun version 0.1.0\nspec: 1.3.0\nbuild: AssemblyScript -> Wasm -> wasm2c, static\n";
 
-const VERBS: string[] = ["create", "start", "run", "state", "kill", "delete", "list", "spec", "features"];
+const VERBS: string[] = ["create", "start", "run", "exec", "ps", "state", "kill", "delete", "list", "spec", "features"];
 const SUMMARY: string[] = [
   "create a container (init waits for start)",
   "start the user process of a created container",
   "create and start a container (foreground unless --detach)",
+  "run a new process in a container",
+  "list the processes of a container",
   "print the OCI state of a container",
   "send a signal to a container's init (or every process with --all)",
   "delete a container and everything tsrun created for it",
@@ -17,6 +19,8 @@ const USAGE: string[] = [
   "tsrun create [--bundle|-b DIR] [--pid-file F] [--console-socket S] [--no-pivot] [--no-new-keyring] [--preserve-fds N] ID",
   "tsrun start ID",
   "tsrun run [--bundle|-b DIR] [--pid-file F] [--console-socket S] [--detach|-d] [--no-pivot] [--no-new-keyring] [--preserve-fds N] ID",
+  "tsrun exec [--process|-p FILE] [--detach|-d] [--pid-file F] [--cwd DIR] [--env|-e K=V]... [--user|-u UID[:GID]] [--additional-gids|-g G] [--cap CAP]... [--no-new-privs] [--preserve-fds N] ID [COMMAND ARGS...]",
+  "tsrun ps [--format|-f table|json] ID [PS-ARGS...]",
   "tsrun state ID",
   "tsrun kill [--all|-a] ID [SIGNAL]   (SIGNAL: name with or without SIG, or number; default TERM)",
   "tsrun delete [--force|-f] ID",

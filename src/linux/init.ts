@@ -87,7 +87,7 @@ function finishRoot(p: Plan): Failure | null {
 
 // cwd must exist inside the container (created if missing, as runc does) and be reachable
 // from its root: a cwd like /proc/self/fd/N pointing at a host directory is refused.
-function enterCwd(p: Plan): Failure | null {
+export function enterCwd(p: Plan): Failure | null {
   let rc = sys.chdir(p.cwd);
   if (rc == -ENOENT) {
     const f = mkdirAll(p.cwd, 0o755);
@@ -101,7 +101,7 @@ function enterCwd(p: Plan): Failure | null {
   return null;
 }
 
-function setupProcess(p: Plan): Failure | null {
+export function setupProcess(p: Plan): Failure | null {
   const lim = memory.data(16);
   for (let i = 0; i < p.rlimits.length; i++) {
     const r = p.rlimits[i];
@@ -157,7 +157,7 @@ function setupProcess(p: Plan): Failure | null {
 
 // The first candidate that is an executable regular file; like runc, checked before
 // `create` returns so a missing binary fails create, not start.
-function findExecutable(p: Plan): string | null {
+export function findExecutable(p: Plan): string | null {
   const st = memory.data(144);
   for (let i = 0; i < p.exeCandidates.length; i++) {
     const c = p.exeCandidates[i];
@@ -168,7 +168,7 @@ function findExecutable(p: Plan): string | null {
   return null;
 }
 
-function closeFds(p: Plan): void {
+export function closeFds(p: Plan): void {
   // Preserved fds must survive exec; every other fd >= 3 is marked close-on-exec.
   for (let fd = 3; fd < 3 + p.preserveFds; fd++) {
     if (fd != p.syncFd && fd != p.fifoFd) sys.fcntl(fd, 2 /* F_SETFD */, 0);

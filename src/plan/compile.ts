@@ -1,7 +1,7 @@
 // Spec + command-line options -> Plan. Runs in the parent, before clone3: every string,
 // path lookup and decision is made here so that container init only executes.
 import * as sys from "../sys/syscall";
-import { Spec, Mount } from "../spec/model";
+import { Spec, Mount, Process } from "../spec/model";
 import { hostCgroups } from "../cgroups/manager";
 import { Plan, MountOp, MountKind, DeviceOp, NsJoin, Rlim } from "./plan";
 import { Failure, Result, ok, err, fail, sysFail } from "../errors/failure";
@@ -201,6 +201,13 @@ export function compile(spec: Spec, opts: CreateOptions, lastCap: i32): Result<P
   p.setDomainname = spec.domainname.length > 0;
   p.domainname = spec.domainname;
 
+  compileProcess(p, proc, lastCap, opts.listenFds, opts.preserveFds);
+  return ok<Plan>(p);
+}
+
+// The process part of a plan (container init, or a process `exec` adds): user, caps,
+// rlimits, cwd, environment and the executable's lookup candidates. p.rootfs must be set.
+export function compileProcess(p: Plan, proc: Process, lastCap: i32, listenFds: i32, preserveFds: i32): void {
   if (proc.hasOomScoreAdj) p.oomScoreAdj = proc.oomScoreAdj.toString();
   for (let i = 0; i < proc.rlimits.length; i++) {
     const r = proc.rlimits[i];
@@ -211,8 +218,9 @@ export function compile(spec: Spec, opts: CreateOptions, lastCap: i32): Result<P
   p.groups = proc.user.additionalGids;
   if (proc.user.umask >= 0) p.umask = <u32>proc.user.umask;
 
+  // No process.capabilities means no capabilities at all (as runc: an empty set, not root's).
   const caps = proc.caps;
-  if (caps.present) {
+  {
     p.hasCaps = true;
     for (let c = 0; c <= lastCap; c++) if ((caps.bounding & ((<u64>1) << c)) == 0) p.capDrop.push(c);
     p.capEffective = caps.effective;
@@ -229,11 +237,11 @@ export function compile(spec: Spec, opts: CreateOptions, lastCap: i32): Result<P
   // The environment: config env, runc's HOME default, and socket activation fds.
   const env = proc.env.slice(0);
   if (envValue(env, "HOME") == null) env.push("HOME=" + homeOf(p.rootfs, proc.user.uid));
-  if (opts.listenFds > 0) {
-    env.push("LISTEN_FDS=" + opts.listenFds.toString());
+  if (listenFds > 0) {
+    env.push("LISTEN_FDS=" + listenFds.toString());
     env.push("LISTEN_PID=1");
   }
-  p.preserveFds = opts.listenFds + opts.preserveFds;
+  p.preserveFds = listenFds + preserveFds;
 
   // Executable lookup candidates, tried by init inside the container (PATH from config env).
   const arg0 = proc.args[0];
@@ -250,5 +258,4 @@ export function compile(spec: Spec, opts: CreateOptions, lastCap: i32): Result<P
   }
   p.argv = sys.cstrArray(proc.args);
   p.envp = sys.cstrArray(env);
-  return ok<Plan>(p);
 }

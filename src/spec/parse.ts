@@ -172,7 +172,7 @@ function parseCapSet(c: Checker, o: JValue, key: string, path: string, lastCap: 
   return bits;
 }
 
-function parseProcess(c: Checker, o: JValue, path: string, lastCap: i32): Process {
+export function parseProcess(c: Checker, o: JValue, path: string, lastCap: i32): Process {
   const p = new Process();
   p.terminal = c.bool(o, "terminal", path);
   const cs = c.object(o.get("consoleSize"), path + ".consoleSize", false);

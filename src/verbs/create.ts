@@ -53,7 +53,7 @@ export function absolutePath(p: string): string {
 // Highest capability number this kernel knows (prctl(PR_CAPBSET_READ) is EINVAL beyond it).
 // Starts at CAP_CHECKPOINT_RESTORE (40, Linux 5.9): one or two prctl calls on current kernels.
 let cachedLastCap: i32 = -1;
-function lastCap(): i32 {
+export function lastCap(): i32 {
   if (cachedLastCap >= 0) return cachedLastCap;
   let c = 40;
   if (sys.prctl(PR_CAPBSET_READ, c, 0, 0, 0) == -EINVAL) {
@@ -93,7 +93,7 @@ function listenFds(): i32 {
   return k > 0 && k < 1024 ? k : 0;
 }
 
-function writePidFile(path: string, pid: i32): Failure | null {
+export function writePidFile(path: string, pid: i32): Failure | null {
   const abs = absolutePath(path);
   const slash = abs.lastIndexOf("/");
   const dir = slash == 0 ? "/" : abs.substring(0, slash);

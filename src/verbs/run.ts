@@ -12,7 +12,7 @@ import { Status } from "../state/status";
 import { SIGCHLD, SIGKILL, SIGSTOP, WNOHANG } from "../linux/consts";
 
 // Every signal but KILL/STOP (and the real-time range) is forwarded.
-function forwardedMask(): u64 {
+export function forwardedMask(): u64 {
   let m: u64 = 0;
   for (let s = 1; s <= 31; s++) if (s != SIGKILL && s != SIGSTOP) m |= (<u64>1) << (s - 1);
   return m;
@@ -52,7 +52,7 @@ export function run(g: Globals, req: CreateRequest, detach: bool, keep: bool): R
 }
 
 // Reaps until init exits; returns its exit status the way a shell reports it.
-function waitForward(pid: i32, mask: usize): i32 {
+export function waitForward(pid: i32, mask: usize): i32 {
   const sfd = sys.signalfd(-1, mask, sys.O_CLOEXEC);
   const info = memory.data(128);
   const status = memory.data(8);

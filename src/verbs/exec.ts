@@ -1,0 +1,226 @@
+// exec: run one more process in a created or running container; ps: list its processes.
+import * as sys from "../sys/syscall";
+import { Failure, Result, ok, err, fail, sysFail } from "../errors/failure";
+import { Globals } from "../cli/globals";
+import { debug } from "../cli/report";
+import { print, readFile, writeString } from "../sys/io";
+import { parseJsonBuffer } from "../json/reader";
+import { Checker, parseProcess } from "../spec/parse";
+import { Process } from "../spec/model";
+import { capNumber } from "../spec/caps";
+import { Plan } from "../plan/plan";
+import { compileProcess } from "../plan/compile";
+import { Status } from "../state/status";
+import { procStat } from "../state/status";
+import { JsonWriter } from "../json/writer";
+import { loadContainer, containerPids } from "./common";
+import { loadSpec, lastCap, writePidFile } from "./create";
+import { forwardedMask, waitForward } from "./run";
+import { foreignNamespaces, foreignCgroups, enterContainer } from "../linux/enter";
+
+export class ExecRequest {
+  id: string = "";
+  processFile: string = "";
+  tty: bool = false;
+  consoleSocket: string = "";
+  detach: bool = false;
+  pidFile: string = "";
+  cwd: string = "";
+  env: string[] = [];
+  user: string = "";
+  additionalGids: string[] = [];
+  caps: string[] = [];
+  noNewPrivs: bool = false;
+  preserveFds: i32 = 0;
+  processLabel: string = "";
+  apparmor: string = "";
+  args: string[] = [];
+}
+
+function setEnv(env: string[], kv: string): void {
+  const key = kv.substring(0, kv.indexOf("=") + 1);
+  for (let i = 0; i < env.length; i++) if (env[i].startsWith(key)) { env[i] = kv; return; }
+  env.push(kv);
+}
+
+function parseId(s: string, what: string): Result<u32> {
+  const n = U32.parseInt(s);
+  if (s.length == 0 || s.length > 10 || n.toString() != s) return err<u32>(fail("exec", what, "must be a numeric id, not \"" + s + "\""));
+  return ok<u32>(n);
+}
+
+// The process to run: process.json (--process), or the container's own process with the
+// command line's args and overrides (as runc builds it).
+function buildProcess(req: ExecRequest, bundle: string, lc: i32): Result<Process> {
+  let proc: Process;
+  if (req.processFile.length > 0) {
+    const r = readFile(req.processFile);
+    if (!r.ok) return err<Process>(r.err!);
+    const j = parseJsonBuffer(r.value, req.processFile);
+    if (j.err != null) return err<Process>(j.err!);
+    const c = new Checker(req.processFile);
+    const o = c.object(j.value, "process", true);
+    if (o == null) return err<Process>(c.err!);
+    proc = parseProcess(c, o!, "", lc);
+    if (c.err != null) return err<Process>(c.err!);
+  } else {
+    if (req.args.length == 0) return err<Process>(fail("exec", req.id, "needs a command (or --process FILE)"));
+    const s = loadSpec(bundle);
+    if (!s.ok) return err<Process>(s.err!);
+    proc = s.value.process!;
+    proc.args = req.args;
+  }
+  if (req.cwd.length > 0) {
+    if (!req.cwd.startsWith("/")) return err<Process>(fail("exec", "--cwd", "must be an absolute path, not \"" + req.cwd + "\""));
+    proc.cwd = req.cwd;
+  }
+  for (let i = 0; i < req.env.length; i++) {
+    if (req.env[i].indexOf("=") <= 0) return err<Process>(fail("exec", "--env", "must be KEY=value, not \"" + req.env[i] + "\""));
+    setEnv(proc.env, req.env[i]);
+  }
+  if (req.user.length > 0) {
+    const colon = req.user.indexOf(":");
+    const u = parseId(colon < 0 ? req.user : req.user.substring(0, colon), "--user");
+    if (!u.ok) return err<Process>(u.err!);
+    proc.user.uid = u.value;
+    if (colon >= 0) {
+      const g = parseId(req.user.substring(colon + 1), "--user");
+      if (!g.ok) return err<Process>(g.err!);
+      proc.user.gid = g.value;
+    }
+  }
+  for (let i = 0; i < req.additionalGids.length; i++) {
+    const g = parseId(req.additionalGids[i], "--additional-gids");
+    if (!g.ok) return err<Process>(g.err!);
+    proc.user.additionalGids.push(g.value);
+  }
+  for (let i = 0; i < req.caps.length; i++) {
+    const n = capNumber(req.caps[i]);
+    if (n < 0) return err<Process>(fail("exec", "--cap", "unknown capability " + req.caps[i]));
+    if (n > lc) continue;
+    const bit = (<u64>1) << n;
+    proc.caps.bounding |= bit; proc.caps.effective |= bit; proc.caps.permitted |= bit;
+    proc.caps.inheritable |= bit; proc.caps.ambient |= bit;
+  }
+  if (req.noNewPrivs) proc.noNewPrivileges = true;
+  if (proc.args.length == 0) return err<Process>(fail("exec", req.id, "process.args must not be empty"));
+  // What this version cannot do is refused, not ignored.
+  if (req.tty || proc.terminal) return err<Process>(fail("exec", "--tty", "terminals are not supported by this version of tsrun"));
+  if (req.apparmor.length > 0 || proc.apparmorProfile.length > 0) return err<Process>(fail("exec", "--apparmor", "AppArmor is not enabled on this host"));
+  if (req.processLabel.length > 0) return err<Process>(fail("exec", "--process-label", "SELinux labels are not supported by this version of tsrun"));
+  return ok<Process>(proc);
+}
+
+export function exec(g: Globals, req: ExecRequest): Result<i32> {
+  const r = loadContainer(g, req.id);
+  if (r.err != null) { if (r.dirfd >= 0) sys.close(r.dirfd); return err<i32>(r.err!); }
+  const c = r.loaded!;
+  if (c.status != Status.Created && c.status != Status.Running) {
+    c.close();
+    return err<i32>(fail("exec", req.id, "cannot exec in a " + (c.status == Status.Stopped ? "stopped" : "paused") + " container"));
+  }
+  const lc = lastCap();
+  const pr = buildProcess(req, c.state.bundle, lc);
+  if (!pr.ok) { c.close(); return err<i32>(pr.err!); }
+  const p = new Plan();
+  p.rootfs = c.state.rootfs;
+  compileProcess(p, pr.value, lc, 0, req.preserveFds);
+
+  // A pidfd pins init; its start time proves it is still the container's.
+  const pidfd = sys.pidfdOpen(c.state.pid, 0);
+  const ps = procStat(c.state.pid);
+  if (pidfd < 0 || ps == null || ps.startTime != c.state.pidStart) {
+    if (pidfd >= 0) sys.close(<i32>pidfd);
+    c.close();
+    return err<i32>(fail("exec", req.id, "container init has exited"));
+  }
+  const ns = foreignNamespaces(c.state.pid);
+  const cgroups = foreignCgroups(c.state.pid);
+  debug(g, "exec " + req.id + ": namespaces 0x" + ns.toString(16) + ", cgroups " + cgroups.join(" "));
+  const mask = memory.data(8);
+  if (!req.detach) {
+    store<u64>(mask, forwardedMask());
+    sys.sigprocmask(0, mask, 0);
+  }
+  const er = enterContainer(p, <i32>pidfd, ns, cgroups);
+  sys.close(<i32>pidfd);
+  c.close();
+  if (!er.ok) return err<i32>(er.err!);
+  if (req.pidFile.length > 0) {
+    const f = writePidFile(req.pidFile, er.value);
+    if (f != null) return err<i32>(f);
+  }
+  if (req.detach) return ok<i32>(0);
+  return ok<i32>(waitForward(er.value, mask));
+}
+
+// ps: the container's processes. json: an array of host PIDs (what containerd reads);
+// table: the host's `ps` output (runc's), filtered to the container's PIDs.
+export function ps(g: Globals, id: string, format: string, psArgs: string[]): Failure | null {
+  const r = loadContainer(g, id);
+  if (r.err != null) { if (r.dirfd >= 0) sys.close(r.dirfd); return r.err; }
+  const c = r.loaded!;
+  const pids = c.status == Status.Stopped ? new Array<i32>(0) : containerPids(c.state);
+  c.close();
+  if (format == "json") {
+    const w = new JsonWriter();
+    w.beginArray();
+    for (let i = 0; i < pids.length; i++) w.num(pids[i]);
+    w.endArray();
+    print(w.toString() + "\n");
+    return null;
+  }
+  return psTable(pids, psArgs.length > 0 ? psArgs : ["-ef"]);
+}
+
+// Runs `ps ARGS` on the host, keeps the header and the lines whose PID column is listed.
+function psTable(pids: i32[], args: string[]): Failure | null {
+  const fds = memory.data(8);
+  let rc = sys.pipe2(fds, sys.O_CLOEXEC);
+  if (rc < 0) return sysFail("pipe", "ps", rc);
+  const rd = load<i32>(fds), wr = load<i32>(fds, 4);
+  const argv = sys.cstrArray(["ps"].concat(args));
+  const envp = sys.cstrArray(["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]);
+  const paths = [sys.cstr("/bin/ps"), sys.cstr("/usr/bin/ps")];
+  const ca = memory.data(88);
+  memory.fill(ca, 0, 88);
+  store<u64>(ca, 17, 32);
+  rc = sys.clone3(ca, 88);
+  if (rc == 0) {
+    sys.dup3(wr, 1, 0);
+    for (let i = 0; i < paths.length; i++) sys.execve(paths[i], argv, envp);
+    writeString(2, "tsrun: ps: no ps command on this host\n");
+    sys.exit(127);
+  }
+  sys.close(wr);
+  if (rc < 0) { sys.close(rd); return sysFail("fork", "ps", rc); }
+  const out = readAllFd(rd);
+  sys.close(rd);
+  const st = memory.data(8);
+  while (sys.wait4(<i32>rc, st, 0) == -4) {}
+  if ((load<i32>(st) >> 8) != 0) return fail("ps", args.join(" "), "failed (exit status " + ((load<i32>(st) >> 8) & 0xff).toString() + ")");
+  const lines = out.split("\n");
+  if (lines.length == 0) return null;
+  const head = lines[0].trim().split(" ").filter((x: string): bool => x.length > 0);
+  const col = head.indexOf("PID");
+  if (col < 0) return fail("ps", args.join(" "), "output has no PID column");
+  let text = lines[0] + "\n";
+  for (let i = 1; i < lines.length; i++) {
+    const f = lines[i].trim().split(" ").filter((x: string): bool => x.length > 0);
+    if (f.length > col && pids.includes(I32.parseInt(f[col]))) text += lines[i] + "\n";
+  }
+  print(text);
+  return null;
+}
+
+function readAllFd(fd: i32): string {
+  let s = "";
+  const buf = new ArrayBuffer(16384);
+  while (true) {
+    const n = sys.read(fd, changetype<usize>(buf), 16384);
+    if (n == -4) continue;
+    if (n <= 0) break;
+    s += String.UTF8.decodeUnsafe(changetype<usize>(buf), <usize>n);
+  }
+  return s;
+}
