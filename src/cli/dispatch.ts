@@ -82,7 +82,6 @@ function execRequest(p: Parsed): Result<ExecRequest> {
   const n = I32.parseInt(pf);
   if (n < 0 || n > 65536 || n.toString() != pf) return err<ExecRequest>(fail("invalid --preserve-fds", pf, "must be a number of fds"));
   r.preserveFds = n;
-  if (r.consoleSocket.length > 0 && !r.tty) return err<ExecRequest>(fail("exec", "--console-socket", "needs --tty"));
   return ok<ExecRequest>(r);
 }
 

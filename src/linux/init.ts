@@ -13,6 +13,7 @@ import { MNT_DETACH, PR_SET_PDEATHSIG, PR_CAPBSET_DROP, PR_SET_KEEPCAPS, PR_CAP_
   PR_CAP_AMBIENT_RAISE, PR_SET_NO_NEW_PRIVS, SIGKILL, CLOSE_RANGE_CLOEXEC } from "./consts";
 import { mkdirAll } from "../state/store";
 import { runHooks } from "../hooks/run";
+import { setupConsole } from "./console";
 
 function joinNamespaces(p: Plan): Failure | null {
   for (let i = 0; i < p.joins.length; i++) {
@@ -111,6 +112,10 @@ export function setupProcess(p: Plan): Failure | null {
     if (rc < 0) return sysFail("setrlimit", r.resource.toString(), rc);
   }
   sys.setsid();
+  if (p.consoleFd >= 0) {
+    const cf = setupConsole(p.consoleFd, p.consoleRows, p.consoleCols);
+    if (cf != null) return cf;
+  }
   if (p.hasCaps) {
     for (let i = 0; i < p.capDrop.length; i++) {
       const rc = sys.prctl(PR_CAPBSET_DROP, p.capDrop[i], 0, 0, 0);

@@ -88,6 +88,9 @@ export class Plan {
   keyringName: string = "";
   closeFds: i32[] = [];           // parent fds init closes first (the state dir lock)
   fifoFd: i32 = -1;
-  startFd: i32 = -1;              // start.fifo (O_RDWR), or -1               // exec.fifo, opened O_RDWR: init blocks reading it
+  startFd: i32 = -1;
+  consoleFd: i32 = -1;            // connected --console-socket when process.terminal, or -1
+  consoleRows: u32 = 0;
+  consoleCols: u32 = 0;              // start.fifo (O_RDWR), or -1               // exec.fifo, opened O_RDWR: init blocks reading it
   syncFd: i32 = -1;               // init's end of the socketpair to the parent
 }

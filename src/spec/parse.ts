@@ -440,7 +440,6 @@ function crossCheck(s: Spec): Failure | null {
   if (L.timeOffsets != null) return bad("linux.timeOffsets", "is not supported by this version of tsrun");
   if (L.personality != null) return bad("linux.personality", "is not supported by this version of tsrun");
   if (L.intelRdt != null) return bad("linux.intelRdt", "is not supported on this host");
-  if (s.process != null && s.process!.terminal) return bad("process.terminal", "terminals are not supported by this version of tsrun");
   if (s.process != null && s.process!.apparmorProfile.length > 0) return bad("process.apparmorProfile", "AppArmor is not enabled on this host");
   // SELinux labels are dropped where SELinux is disabled (as runc does); where it is
   // enabled, tsrun cannot apply them yet and says so.

@@ -19,6 +19,7 @@ import { getenv } from "../cli/argv";
 import { nowRfc3339 } from "../util/time";
 import { runHooks, runHook } from "../hooks/run";
 import { warn, debug } from "../cli/report";
+import { connectConsole } from "../linux/console";
 import { stateJson } from "./query";
 import { Status } from "../state/status";
 import { CgroupPlan, planCgroups, applyCgroups, removeCgroups } from "../cgroups/manager";
@@ -113,6 +114,10 @@ export function createContainer(g: Globals, req: CreateRequest): Result<Created>
   if (!sr.ok) return err<Created>(sr.err!);
   const spec = sr.value;
   if (spec.process == null) return err<Created>(fail("config.json", "", "process: is required to create a container"));
+  const proc = spec.process!;
+  if (proc.terminal && req.consoleSocket.length == 0) {
+    return err<Created>(fail("config.json", "", "process.terminal: needs --console-socket (a foreground terminal is not supported by this version of tsrun)"));
+  }
   const opts = new CreateOptions();
   opts.bundle = bundle;
   opts.noPivot = req.noPivot;
@@ -191,7 +196,15 @@ function startInit(store: Store, dirfd: i32, req: CreateRequest, spec: Spec, pla
   plan.keyring = !req.noNewKeyring;
   plan.keyringName = "_ses." + req.id;
 
+  if (spec.process!.terminal) {
+    const cs = connectConsole(req.consoleSocket);
+    if (!cs.ok) { sys.close(<i32>fifo); if (startFifo >= 0) sys.close(<i32>startFifo); return err<ContainerState>(cs.err!); }
+    plan.consoleFd = cs.value;
+    plan.consoleRows = spec.process!.consoleHeight;
+    plan.consoleCols = spec.process!.consoleWidth;
+  }
   const cr = spawnInit(plan);
+  if (plan.consoleFd >= 0) sys.close(plan.consoleFd);
   sys.close(<i32>fifo);
   if (startFifo >= 0) sys.close(<i32>startFifo);
   if (!cr.ok) return err<ContainerState>(cr.err!);

@@ -16,6 +16,7 @@ import { JsonWriter } from "../json/writer";
 import { loadContainer, containerPids } from "./common";
 import { loadSpec, lastCap, writePidFile } from "./create";
 import { forwardedMask, waitForward } from "./run";
+import { connectConsole } from "../linux/console";
 import { foreignNamespaces, foreignCgroups, enterContainer } from "../linux/enter";
 
 export class ExecRequest {
@@ -105,7 +106,10 @@ function buildProcess(req: ExecRequest, bundle: string, lc: i32): Result<Process
   if (req.noNewPrivs) proc.noNewPrivileges = true;
   if (proc.args.length == 0) return err<Process>(fail("exec", req.id, "process.args must not be empty"));
   // What this version cannot do is refused, not ignored.
-  if (req.tty || proc.terminal) return err<Process>(fail("exec", "--tty", "terminals are not supported by this version of tsrun"));
+  if (req.tty) proc.terminal = true;
+  if (proc.terminal && req.consoleSocket.length == 0) {
+    return err<Process>(fail("exec", "--tty", "needs --console-socket (a foreground terminal is not supported by this version of tsrun)"));
+  }
   if (req.apparmor.length > 0 || proc.apparmorProfile.length > 0) return err<Process>(fail("exec", "--apparmor", "AppArmor is not enabled on this host"));
   if (req.processLabel.length > 0) return err<Process>(fail("exec", "--process-label", "SELinux labels are not supported by this version of tsrun"));
   return ok<Process>(proc);
@@ -125,6 +129,13 @@ export function exec(g: Globals, req: ExecRequest): Result<i32> {
   const p = new Plan();
   p.rootfs = c.state.rootfs;
   compileProcess(p, pr.value, lc, 0, req.preserveFds);
+  if (pr.value.terminal) {
+    const cs = connectConsole(req.consoleSocket);
+    if (!cs.ok) { c.close(); return err<i32>(cs.err!); }
+    p.consoleFd = cs.value;
+    p.consoleRows = pr.value.consoleHeight;
+    p.consoleCols = pr.value.consoleWidth;
+  }
 
   // A pidfd pins init; its start time proves it is still the container's.
   const pidfd = sys.pidfdOpen(c.state.pid, 0);
@@ -144,6 +155,7 @@ export function exec(g: Globals, req: ExecRequest): Result<i32> {
   }
   const er = enterContainer(p, <i32>pidfd, ns, cgroups);
   sys.close(<i32>pidfd);
+  if (p.consoleFd >= 0) sys.close(p.consoleFd);
   c.close();
   if (!er.ok) return err<i32>(er.err!);
   if (req.pidFile.length > 0) {
