@@ -125,6 +125,7 @@ function childSide(p: Plan, pidfd: i32, nsFlags: u64, sync: i32): void {
   }
   if (f != null) { writeString(sync, f.message()); sys.exit(1); }
   closeFds(p);
+  if (p.cpusFinal != null) sys.sys6Raw(203, 0, 128, sys.host(p.cpusFinal!.dataStart), 0, 0, 0);
   const empty = memory.data(8);
   store<u64>(empty, 0);
   sys.sigprocmask(2, empty, 0);

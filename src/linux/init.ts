@@ -102,7 +102,41 @@ export function enterCwd(p: Plan): Failure | null {
   return null;
 }
 
+function setAffinity(mask: Uint64Array): i64 {
+  return sys.sys6Raw(203 /* sched_setaffinity */, 0, 128, sys.host(mask.dataStart), 0, 0, 0);
+}
+
+// Scheduling, I/O priority and CPU affinity of the process (before dropping privileges).
+function setupScheduling(p: Plan): Failure | null {
+  if (p.cpusInitial != null) {
+    const rc = setAffinity(p.cpusInitial!);
+    if (rc < 0) return sysFail("sched_setaffinity", "process.execCPUAffinity.initial", rc);
+  }
+  if (p.ioPriority >= 0) {
+    const rc = sys.sys6Raw(251 /* ioprio_set */, 1 /* IOPRIO_WHO_PROCESS */, 0, p.ioPriority, 0, 0, 0);
+    if (rc < 0) return sysFail("ioprio_set", "process.ioPriority", rc);
+  }
+  if (p.scheduler != null) {
+    const s = p.scheduler!;
+    const a = memory.data(56);
+    memory.fill(a, 0, 56);
+    store<u32>(a, 56);
+    store<u32>(a, s.policy, 4);
+    store<u64>(a, s.flags, 8);
+    store<i32>(a, s.nice, 16);
+    store<u32>(a, s.priority, 20);
+    store<u64>(a, s.runtime, 24);
+    store<u64>(a, s.deadline, 32);
+    store<u64>(a, s.period, 40);
+    const rc = sys.sys6Raw(314 /* sched_setattr */, 0, sys.host(a), 0, 0, 0, 0);
+    if (rc < 0) return sysFail("sched_setattr", "process.scheduler", rc);
+  }
+  return null;
+}
+
 export function setupProcess(p: Plan): Failure | null {
+  let sf = setupScheduling(p);
+  if (sf != null) return sf;
   const lim = memory.data(16);
   for (let i = 0; i < p.rlimits.length; i++) {
     const r = p.rlimits[i];
@@ -216,6 +250,10 @@ function setup(p: Plan): Result<string> {
     return err<string>(fail("exec", "\"" + p.exeName + "\"", "executable file not found in $PATH"));
   }
   closeFds(p);
+  if (p.personality >= 0) {
+    const rc = sys.sys6Raw(135 /* personality */, p.personality, 0, 0, 0, 0, 0);
+    if (rc < 0) return err<string>(sysFail("personality", "linux.personality", rc));
+  }
   return ok<string>(exe);
 }
 
@@ -261,6 +299,7 @@ export function containerInit(p: Plan): void {
   }
   const hf = runHooks("startContainer", p.startContainerHooks, p.hookStates[1]);
   if (hf != null) startFailed(p, hf.message());
+  if (p.cpusFinal != null) setAffinity(p.cpusFinal!);
   const empty = memory.data(8);
   store<u64>(empty, 0);
   sys.sigprocmask(2 /* SIG_SETMASK */, empty, 0);

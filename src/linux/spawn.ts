@@ -7,7 +7,7 @@ import { writeExisting, writeString } from "../sys/io";
 import { Plan } from "../plan/plan";
 import { IdMapping } from "../spec/model";
 import { containerInit } from "./init";
-import { AF_UNIX, SOCK_SEQPACKET, SOCK_CLOEXEC, SIGCHLD, SIGKILL, CLONE_NEWPID } from "./consts";
+import { AF_UNIX, SOCK_SEQPACKET, SOCK_CLOEXEC, SIGCHLD, SIGKILL, CLONE_NEWPID, CLONE_NEWTIME } from "./consts";
 
 export class Child {
   constructor(public pid: i32, public syncFd: i32) {}
@@ -38,6 +38,13 @@ export function spawnInit(p: Plan): Result<Child> {
     if (rc < 0) { sys.close(parentEnd); sys.close(childEnd); return err<Child>(sysFail("join pid namespace", p.pidJoin, rc)); }
   }
 
+  if (p.timeOffsets.length > 0) {
+    let f: Failure | null = null;
+    rc = sys.unshare(<i32>CLONE_NEWTIME);
+    if (rc < 0) f = sysFail("unshare", "time namespace", rc);
+    else f = writeExisting("/proc/self/timens_offsets", p.timeOffsets);
+    if (f != null) { sys.close(parentEnd); sys.close(childEnd); return err<Child>(f.within("linux.timeOffsets")); }
+  }
   const args = memory.data(88);
   memory.fill(args, 0, 88);
   store<u64>(args, p.cloneFlags);

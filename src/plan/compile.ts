@@ -155,6 +155,14 @@ export function compile(spec: Spec, opts: CreateOptions, lastCap: i32): Result<P
     p.createContainerHooks.length > 0 || p.startContainerHooks.length > 0;
 
   p.rootfs = absolute(opts.bundle, spec.rootPath);
+  p.personality = L.personality;
+  if (L.timeOffsets.length > 0) {
+    // Offsets must be set before any process is in the namespace: the parent unshares it
+    // (it then applies to the parent's children only) and writes them, init is born in it.
+    p.timeOffsets = L.timeOffsets;
+    p.cloneFlags &= ~CLONE_NEWTIME;
+    p.unshareFlags &= ~CLONE_NEWTIME;
+  }
   p.rootPropagation = L.rootfsPropagation;
   p.noPivot = opts.noPivot;
 
@@ -232,6 +240,10 @@ export function compileProcess(p: Plan, proc: Process, lastCap: i32, listenFds: 
     for (let c = 0; c <= lastCap; c++) if ((ambient & ((<u64>1) << c)) != 0) p.capAmbient.push(c);
   }
   p.noNewPrivs = proc.noNewPrivileges;
+  p.ioPriority = proc.ioPriority;
+  p.scheduler = proc.scheduler;
+  p.cpusInitial = proc.cpusInitial;
+  p.cpusFinal = proc.cpusFinal;
   p.cwd = proc.cwd;
 
   // The environment: config env, runc's HOME default, and socket activation fds.

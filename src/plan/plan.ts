@@ -1,4 +1,5 @@
 import { Hook } from "../spec/model";
+import { Scheduler } from "../spec/procextra";
 
 // The plan: everything container init has to do, decided in the parent before clone3.
 // Init (linux/init.ts) only walks these lists; it parses nothing and makes no decisions.
@@ -75,6 +76,12 @@ export class Plan {
   capInheritable: u64 = 0;
   capAmbient: i32[] = [];
   noNewPrivs: bool = false;
+  personality: i32 = -1;
+  ioPriority: i32 = -1;
+  scheduler: Scheduler | null = null;
+  cpusInitial: Uint64Array | null = null;  // affinity while setting up
+  cpusFinal: Uint64Array | null = null;    // affinity right before execve
+  timeOffsets: string = "";       // written by the parent into a new time namespace
   cwd: string = "/";
   exeCandidates: string[] = [];   // absolute paths to try, in PATH order
   exeName: string = "";

@@ -2,6 +2,7 @@
 // Built and validated by spec/parse.ts; nothing downstream reads JSON.
 import { JValue } from "../json/value";
 import { Resources } from "../cgroups/resources";
+import { Scheduler } from "./procextra";
 
 export class User {
   uid: u32 = 0;
@@ -38,6 +39,10 @@ export class Process {
   hasOomScoreAdj: bool = false;
   oomScoreAdj: i32 = 0;
   apparmorProfile: string = "";
+  scheduler: Scheduler | null = null;
+  ioPriority: i32 = -1;            // ioprio_set value, -1: unset
+  cpusInitial: Uint64Array | null = null;
+  cpusFinal: Uint64Array | null = null;
   selinuxLabel: string = "";
 }
 
@@ -112,8 +117,8 @@ export class Linux {
   // Raw sections handled by later stages (cgroups, seccomp); null when absent.
   resources: Resources | null = null;
   seccomp: JValue | null = null;
-  timeOffsets: JValue | null = null;
-  personality: JValue | null = null;
+  timeOffsets: string = "";        // timens_offsets text, "" when none
+  personality: i32 = -1;           // personality(2) value, -1: unchanged
   intelRdt: JValue | null = null;
 
   nsFlags(): i32 {

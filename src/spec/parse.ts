@@ -8,6 +8,7 @@ import { Spec, Process, Mount, Namespace, IdMapping, Device, Hook, Rlimit, Capab
 import { capNumber } from "./caps";
 import { applyMountOptions, propagationFlags } from "./mountopts";
 import { parseResources } from "../cgroups/resources";
+import { parseScheduler, parseIoPriority, parseCpuList, parseTimeOffsets, parsePersonality } from "./procextra";
 
 const NS_TYPES: string[] = ["pid", "network", "mount", "ipc", "uts", "user", "cgroup", "time"];
 const NS_FLAGS: i32[] = [0x20000000, 0x40000000, 0x00020000, 0x08000000, 0x04000000, 0x10000000, 0x02000000, 0x00000080];
@@ -239,9 +240,15 @@ export function parseProcess(c: Checker, o: JValue, path: string, lastCap: i32):
   }
   p.apparmorProfile = c.str(o, "apparmorProfile", path);
   p.selinuxLabel = c.str(o, "selinuxLabel", path);
-  const later = ["scheduler", "ioPriority", "execCPUAffinity"];
-  for (let i = 0; i < later.length; i++) {
-    if (c.has(o, later[i])) c.bad(path + "." + later[i], "is not supported by this version of tsrun");
+  const sched = c.object(o.get("scheduler"), path + ".scheduler", false);
+  if (sched != null) p.scheduler = parseScheduler(c, sched, path + ".scheduler");
+  const io = c.object(o.get("ioPriority"), path + ".ioPriority", false);
+  if (io != null) p.ioPriority = parseIoPriority(c, io, path + ".ioPriority");
+  const aff = c.object(o.get("execCPUAffinity"), path + ".execCPUAffinity", false);
+  if (aff != null) {
+    const ini = c.str(aff, "initial", path + ".execCPUAffinity"), fin = c.str(aff, "final", path + ".execCPUAffinity");
+    if (ini.length > 0) { p.cpusInitial = parseCpuList(ini); if (p.cpusInitial == null) c.bad(path + ".execCPUAffinity.initial", "is not a CPU list: " + ini); }
+    if (fin.length > 0) { p.cpusFinal = parseCpuList(fin); if (p.cpusFinal == null) c.bad(path + ".execCPUAffinity.final", "is not a CPU list: " + fin); }
   }
   return p;
 }
@@ -393,12 +400,12 @@ function parseLinux(c: Checker, lx: JValue, s: Spec): void {
   const rv = c.object(lx.get("resources"), "linux.resources", false);
   if (rv != null) L.resources = parseResources(c, rv);
   L.seccomp = lx.get("seccomp");
-  L.timeOffsets = lx.get("timeOffsets");
-  L.personality = lx.get("personality");
+  const to = c.object(lx.get("timeOffsets"), "linux.timeOffsets", false);
+  if (to != null) L.timeOffsets = parseTimeOffsets(c, to);
+  const pers = c.object(lx.get("personality"), "linux.personality", false);
+  if (pers != null) L.personality = parsePersonality(c, pers);
   L.intelRdt = lx.get("intelRdt");
   if (L.seccomp != null && L.seccomp!.kind == Kind.Null) L.seccomp = null;
-  if (L.timeOffsets != null && L.timeOffsets!.kind == Kind.Null) L.timeOffsets = null;
-  if (L.personality != null && L.personality!.kind == Kind.Null) L.personality = null;
   if (L.intelRdt != null && L.intelRdt!.kind == Kind.Null) L.intelRdt = null;
 }
 
@@ -437,8 +444,10 @@ function crossCheck(s: Spec): Failure | null {
   }
   if (L.namespace("mount") == null) return bad("linux.namespaces", "tsrun requires a mount namespace");
   if (L.seccomp != null) return bad("linux.seccomp", "is not supported by this version of tsrun");
-  if (L.timeOffsets != null) return bad("linux.timeOffsets", "is not supported by this version of tsrun");
-  if (L.personality != null) return bad("linux.personality", "is not supported by this version of tsrun");
+  if (L.timeOffsets.length > 0) {
+    const t = L.namespace("time");
+    if (t == null || t.path.length > 0) return bad("linux.timeOffsets", "needs a new time namespace (linux.namespaces)");
+  }
   if (L.intelRdt != null) return bad("linux.intelRdt", "is not supported on this host");
   if (s.process != null && s.process!.apparmorProfile.length > 0) return bad("process.apparmorProfile", "AppArmor is not enabled on this host");
   // SELinux labels are dropped where SELinux is disabled (as runc does); where it is
