@@ -20,6 +20,15 @@ import { nowRfc3339 } from "../util/time";
 import { runHooks, runHook } from "../hooks/run";
 import { warn, debug } from "../cli/report";
 import { connectConsole } from "../linux/console";
+import { receiveFd } from "../linux/relay";
+
+// A socketpair standing in for --console-socket: (ours << 16) | init's.
+export function relayPair(): Result<i32> {
+  const fds = memory.data(8);
+  const rc = sys.socketpair(1, 1 | sys.O_CLOEXEC, 0, fds);
+  if (rc < 0) return err<i32>(sysFail("socketpair", "terminal", rc));
+  return ok<i32>((load<i32>(fds) << 16) | load<i32>(fds, 4));
+}
 import { stateJson } from "./query";
 import { Status } from "../state/status";
 import { CgroupPlan, planCgroups, applyCgroups, removeCgroups } from "../cgroups/manager";
@@ -32,9 +41,14 @@ export class CreateRequest {
   noPivot: bool = false;
   noNewKeyring: bool = false;
   preserveFds: i32 = 0;
+  // Foreground `run` without --console-socket: tsrun relays the terminal itself.
+  relayTerminal: bool = false;
 }
 
+class FdBox { fd: i32 = -1; }
+
 export class Created {
+  masterFd: i32 = -1;   // the pty master, when tsrun relays the terminal
   constructor(public store: Store, public dirfd: i32, public state: ContainerState) {}
 }
 
@@ -115,8 +129,8 @@ export function createContainer(g: Globals, req: CreateRequest): Result<Created>
   const spec = sr.value;
   if (spec.process == null) return err<Created>(fail("config.json", "", "process: is required to create a container"));
   const proc = spec.process!;
-  if (proc.terminal && req.consoleSocket.length == 0) {
-    return err<Created>(fail("config.json", "", "process.terminal: needs --console-socket (a foreground terminal is not supported by this version of tsrun)"));
+  if (proc.terminal && req.consoleSocket.length == 0 && !req.relayTerminal) {
+    return err<Created>(fail("config.json", "", "process.terminal: a detached container needs --console-socket"));
   }
   const opts = new CreateOptions();
   opts.bundle = bundle;
@@ -151,7 +165,8 @@ export function createContainer(g: Globals, req: CreateRequest): Result<Created>
   if (!dr.ok) return err<Created>(dr.err!);
   const dirfd = dr.value;
 
-  const f = startInit(store, dirfd, req, spec, plan, bundle, cg);
+  const master = new FdBox();
+  const f = startInit(store, dirfd, req, spec, plan, bundle, cg, master);
   if (!f.ok) {
     // Poststop hooks run after a failed create too (runtime-spec lifecycle steps 12-13).
     const st = new ContainerState();
@@ -176,10 +191,12 @@ export function createContainer(g: Globals, req: CreateRequest): Result<Created>
     }
   }
   debug(g, "create " + req.id + ": init " + f.value.pid.toString() + " ready, blocked on " + FIFO);
-  return ok<Created>(new Created(store, dirfd, f.value));
+  const created = new Created(store, dirfd, f.value);
+  created.masterFd = master.fd;
+  return ok<Created>(created);
 }
 
-function startInit(store: Store, dirfd: i32, req: CreateRequest, spec: Spec, plan: Plan, bundle: string, cg: CgroupPlan | null): Result<ContainerState> {
+function startInit(store: Store, dirfd: i32, req: CreateRequest, spec: Spec, plan: Plan, bundle: string, cg: CgroupPlan | null, masterOut: FdBox): Result<ContainerState> {
   let rc = sys.mknodat(dirfd, FIFO, sys.S_IFIFO | 0o622, 0);
   if (rc < 0) return err<ContainerState>(sysFail("mkfifo", store.dirOf(req.id) + "/" + FIFO, rc));
   const fifo = sys.openat(dirfd, FIFO, sys.O_RDWR | sys.O_CLOEXEC);
@@ -196,10 +213,12 @@ function startInit(store: Store, dirfd: i32, req: CreateRequest, spec: Spec, pla
   plan.keyring = !req.noNewKeyring;
   plan.keyringName = "_ses." + req.id;
 
+  let relayEnd: i32 = -1;
   if (spec.process!.terminal) {
-    const cs = connectConsole(req.consoleSocket);
+    const cs = req.consoleSocket.length > 0 ? connectConsole(req.consoleSocket) : relayPair();
     if (!cs.ok) { sys.close(<i32>fifo); if (startFifo >= 0) sys.close(<i32>startFifo); return err<ContainerState>(cs.err!); }
-    plan.consoleFd = cs.value;
+    if (req.consoleSocket.length == 0) { relayEnd = cs.value >> 16; plan.consoleFd = cs.value & 0xffff; }
+    else plan.consoleFd = cs.value;
     plan.consoleRows = spec.process!.consoleHeight;
     plan.consoleCols = spec.process!.consoleWidth;
   }
@@ -250,6 +269,12 @@ function startInit(store: Store, dirfd: i32, req: CreateRequest, spec: Spec, pla
   }
   if (f == null) f = releaseInit(child, plan, spec.linux.uidMappings, spec.linux.gidMappings);
   if (f == null) f = awaitInit(child);
+  if (f == null && relayEnd >= 0) {
+    const m = receiveFd(relayEnd);
+    if (m.ok) masterOut.fd = m.value;
+    else f = m.err;
+  }
+  if (relayEnd >= 0) sys.close(relayEnd);
   if (f != null) {
     killInit(child.pid);
     removeCgroups(st.cgroupDirs);

@@ -17,6 +17,8 @@ import { loadContainer, containerPids } from "./common";
 import { loadSpec, lastCap, writePidFile } from "./create";
 import { forwardedMask, waitForward } from "./run";
 import { connectConsole } from "../linux/console";
+import { receiveFd, relayTerminal } from "../linux/relay";
+import { relayPair } from "./create";
 import { foreignNamespaces, foreignCgroups, enterContainer } from "../linux/enter";
 
 export class ExecRequest {
@@ -107,8 +109,8 @@ function buildProcess(req: ExecRequest, bundle: string, lc: i32): Result<Process
   if (proc.args.length == 0) return err<Process>(fail("exec", req.id, "process.args must not be empty"));
   // What this version cannot do is refused, not ignored.
   if (req.tty) proc.terminal = true;
-  if (proc.terminal && req.consoleSocket.length == 0) {
-    return err<Process>(fail("exec", "--tty", "needs --console-socket (a foreground terminal is not supported by this version of tsrun)"));
+  if (proc.terminal && req.consoleSocket.length == 0 && req.detach) {
+    return err<Process>(fail("exec", "--tty", "a detached exec needs --console-socket"));
   }
   if (req.apparmor.length > 0 || proc.apparmorProfile.length > 0) return err<Process>(fail("exec", "--apparmor", "AppArmor is not enabled on this host"));
   if (req.processLabel.length > 0) return err<Process>(fail("exec", "--process-label", "SELinux labels are not supported by this version of tsrun"));
@@ -129,10 +131,12 @@ export function exec(g: Globals, req: ExecRequest): Result<i32> {
   const p = new Plan();
   p.rootfs = c.state.rootfs;
   compileProcess(p, pr.value, lc, 0, req.preserveFds);
+  let relayEnd: i32 = -1;
   if (pr.value.terminal) {
-    const cs = connectConsole(req.consoleSocket);
+    const cs = req.consoleSocket.length > 0 ? connectConsole(req.consoleSocket) : relayPair();
     if (!cs.ok) { c.close(); return err<i32>(cs.err!); }
-    p.consoleFd = cs.value;
+    if (req.consoleSocket.length == 0) { relayEnd = cs.value >> 16; p.consoleFd = cs.value & 0xffff; }
+    else p.consoleFd = cs.value;
     p.consoleRows = pr.value.consoleHeight;
     p.consoleCols = pr.value.consoleWidth;
   }
@@ -157,13 +161,20 @@ export function exec(g: Globals, req: ExecRequest): Result<i32> {
   sys.close(<i32>pidfd);
   if (p.consoleFd >= 0) sys.close(p.consoleFd);
   c.close();
-  if (!er.ok) return err<i32>(er.err!);
+  if (!er.ok) { if (relayEnd >= 0) sys.close(relayEnd); return err<i32>(er.err!); }
+  let master: i32 = -1;
+  if (relayEnd >= 0) {
+    const m = receiveFd(relayEnd);
+    sys.close(relayEnd);
+    if (!m.ok) return err<i32>(m.err!);
+    master = m.value;
+  }
   if (req.pidFile.length > 0) {
     const f = writePidFile(req.pidFile, er.value);
     if (f != null) return err<i32>(f);
   }
   if (req.detach) return ok<i32>(0);
-  return ok<i32>(waitForward(er.value, mask));
+  return ok<i32>(master >= 0 ? relayTerminal(master, er.value, mask) : waitForward(er.value, mask));
 }
 
 // ps: the container's processes. json: an array of host PIDs (what containerd reads);

@@ -5,6 +5,7 @@ import { Failure, Result, ok, err, sysFail } from "../errors/failure";
 import { EINTR, EAGAIN, ECHILD } from "../errors/errno";
 import { Globals } from "../cli/globals";
 import { debug } from "../cli/report";
+import { relayTerminal } from "../linux/relay";
 import { createContainer, CreateRequest } from "./create";
 import { startLoaded, removeLoaded } from "./lifecycle";
 import { Loaded, loadContainer } from "./common";
@@ -27,6 +28,7 @@ export function run(g: Globals, req: CreateRequest, detach: bool, keep: bool): R
     store<u64>(mask, forwardedMask());
     sys.sigprocmask(0 /* SIG_BLOCK */, mask, old);
   }
+  req.relayTerminal = !detach;
   const cr = createContainer(g, req);
   if (!cr.ok) return err<i32>(cr.err!);
   const created = cr.value;
@@ -39,7 +41,7 @@ export function run(g: Globals, req: CreateRequest, detach: bool, keep: bool): R
   }
   // Other verbs (state, kill) must not wait for us while the container runs.
   c.close();
-  const code = waitForward(created.state.pid, mask);
+  const code = created.masterFd >= 0 ? relayTerminal(created.masterFd, created.state.pid, mask) : waitForward(created.state.pid, mask);
   debug(g, "run " + req.id + ": init exited, status " + code.toString());
   if (keep) return ok<i32>(code);
   const r = loadContainer(g, req.id);

@@ -21,7 +21,7 @@ export function specJson(rootless: bool): string {
   w.beginObject();
   w.kstr("ociVersion", OCI_VERSION);
   w.key("process").beginObject();
-  w.kbool("terminal", false);
+  w.kbool("terminal", true);
   w.key("user").beginObject().knum("uid", 0).knum("gid", 0).endObject();
   w.kstrs("args", ["sh"]);
   w.kstrs("env", ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "TERM=xterm"]);

@@ -4,9 +4,9 @@
 // (test/lib/console-receiver.py) types into the pty and collects what it shows.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { REPO, WORK, bundle, fails, isTsrun, newId, ok, rt, setup, skipFor, state } from '../lib/runtime.mjs';
+import { REPO, ROOT, RUNTIME, WORK, bundle, fails, isTsrun, newId, ok, rt, setup, skipFor, state, track } from '../lib/runtime.mjs';
 
 setup(test);
 
@@ -63,11 +63,36 @@ test('a terminal without a console socket is refused clearly when detached', () 
   assert.match(line, /console/i, line);
 });
 
-test('foreground run with a terminal and no socket: refused (not supported yet)', () => {
-  if (skipFor(!isTsrun, 'runc relays a foreground terminal itself')) return;
-  const b = bundle({ args: ['true'], mutate: (c) => { c.process.terminal = true; } });
-  const line = fails(rt(['run', '--bundle', b.dir, newId('fg')]), 'foreground terminal');
-  assert.match(line, /terminal/, line);
+// tsrun under a pty of its own (as from an interactive shell): python's pty.spawn gives it
+// one and types INPUT; returns { out, status }.
+function underPty(args, input) {
+  const r = spawnSync('python3', ['-c',
+    'import pty, sys, os\nst = pty.spawn(sys.argv[1:])\nprint("\\nstatus=%d" % os.waitstatus_to_exitcode(st))',
+    RUNTIME, '--root', ROOT, ...args], { input, timeout: 15000, encoding: 'utf8' });
+  const m = /status=(\d+)/.exec(r.stdout);
+  return { out: r.stdout, status: m ? Number(m[1]) : null };
+}
+
+test('foreground run with a terminal and no socket: tsrun relays it (raw mode, exit status)', () => {
+  const b = bundle({ args: ['sh'], mutate: (c) => { c.process.terminal = true; } });
+  const id = newId('fg');
+  track(id);
+  const r = underPty(['run', '--bundle', b.dir, id], 'tty; echo relay-ok; exit 4\n');
+  assert.match(r.out, /\/dev\/pts\/\d+/, r.out);
+  assert.match(r.out, /relay-ok/, r.out);
+  assert.is(r.status, 4, r.out);
+  fails(rt(['state', id]), 'run removed the container');
+});
+
+test('exec -t without a socket: tsrun relays the new process terminal', () => {
+  const b = bundle({ args: ['sleep', '60'] });
+  const id = newId('xfg');
+  ok(rt(['run', '--detach', '--bundle', b.dir, id]));
+  const r = underPty(['exec', '-t', id, 'sh'], 'tty; echo exec-relay; exit 6\n');
+  assert.match(r.out, /\/dev\/pts\/\d+/, r.out);
+  assert.match(r.out, /exec-relay/, r.out);
+  assert.is(r.status, 6, r.out);
+  ok(rt(['delete', '--force', id]));
 });
 
 test.run();
