@@ -19,6 +19,7 @@ export class ContainerState {
   newPidNs: bool = true;
   cgroupDirs: string[] = [];  // cgroup directories tsrun created (removed by delete)
   startSync: bool = false;    // start.fifo exists (see state/store.ts)
+  notifySocket: string = "";  // the host's NOTIFY_SOCKET at create, or "".
   poststart: Hook[] = [];
   poststop: Hook[] = [];
   annotationKeys: string[] = [];
@@ -41,6 +42,7 @@ export class ContainerState {
     w.kbool("newPidNs", this.newPidNs);
     w.kstrs("cgroupDirs", this.cgroupDirs);
     if (this.startSync) w.kbool("startSync", true);
+    if (this.notifySocket.length > 0) w.kstr("notifySocket", this.notifySocket);
     if (this.poststart.length > 0) writeHooks(w, "poststart", this.poststart);
     if (this.poststop.length > 0) writeHooks(w, "poststop", this.poststop);
     w.key("annotations").beginObject();
@@ -65,6 +67,7 @@ export class ContainerState {
     s.newPidNs = np != null && np.bool;
     const cg = v.get("cgroupDirs");
     if (cg != null) for (let i = 0; i < cg.items.length; i++) s.cgroupDirs.push(cg.items[i].text);
+    s.notifySocket = text(v, "notifySocket");
     const ss = v.get("startSync");
     s.startSync = ss != null && ss.bool;
     s.poststart = readHooks(v.get("poststart"));

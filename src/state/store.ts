@@ -102,6 +102,8 @@ export class Store {
     sys.unlinkat(dirfd, START_FIFO, 0);
     sys.unlinkat(dirfd, STATE_FILE, 0);
     sys.unlinkat(dirfd, "." + STATE_FILE + ".tmp", 0);
+    sys.unlinkat(dirfd, "notify/notify.sock", 0);
+    sys.unlinkat(dirfd, "notify", sys.AT_REMOVEDIR);
     const rc = sys.unlinkat(this.rootfd, id, sys.AT_REMOVEDIR);
     if (rc < 0 && rc != -ENOENT) return sysFail("remove", this.dirOf(id), rc);
     return null;

@@ -21,6 +21,9 @@ import { runHooks, runHook } from "../hooks/run";
 import { warn, debug } from "../cli/report";
 import { connectConsole } from "../linux/console";
 import { receiveFd } from "../linux/relay";
+import { NOTIFY_DIR, NOTIFY_IN_CONTAINER } from "../linux/notify";
+import { MountOp, MountKind } from "../plan/plan";
+import { MOUNT_ATTR_RDONLY, MOUNT_ATTR_NOSUID, MOUNT_ATTR_NOEXEC, MOUNT_ATTR_NODEV } from "../spec/mountopts";
 
 // A socketpair standing in for --console-socket: (ours << 16) | init's.
 export function relayPair(): Result<i32> {
@@ -132,6 +135,9 @@ export function createContainer(g: Globals, req: CreateRequest): Result<Created>
   if (proc.terminal && req.consoleSocket.length == 0 && !req.relayTerminal) {
     return err<Created>(fail("config.json", "", "process.terminal: a detached container needs --console-socket"));
   }
+  // sd_notify pass-through (runc's): the container's own socket, bound in `start`.
+  const notifyHost = getenv("NOTIFY_SOCKET");
+  if (notifyHost != null && notifyHost.length > 0) proc.env.push("NOTIFY_SOCKET=" + NOTIFY_IN_CONTAINER);
   const opts = new CreateOptions();
   opts.bundle = bundle;
   opts.noPivot = req.noPivot;
@@ -164,6 +170,16 @@ export function createContainer(g: Globals, req: CreateRequest): Result<Created>
   const dr = store.createDir(req.id);
   if (!dr.ok) return err<Created>(dr.err!);
   const dirfd = dr.value;
+  if (notifyHost != null && notifyHost.length > 0) {
+    const rc = sys.mkdirat(dirfd, NOTIFY_DIR, 0o755);
+    if (rc < 0) { store.remove(req.id, dirfd); sys.close(dirfd); return err<Created>(sysFail("mkdir", store.dirOf(req.id) + "/" + NOTIFY_DIR, rc)); }
+    const m = new MountOp();
+    m.kind = MountKind.Bind;
+    m.source = store.dirOf(req.id) + "/" + NOTIFY_DIR;
+    m.dest = "run/notify";
+    m.attrSet = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC | MOUNT_ATTR_NODEV;
+    plan.mounts.push(m);
+  }
 
   const master = new FdBox();
   const f = startInit(store, dirfd, req, spec, plan, bundle, cg, master);
@@ -251,6 +267,8 @@ function startInit(store: Store, dirfd: i32, req: CreateRequest, spec: Spec, pla
   }
   st.poststart = spec.hooks.poststart;
   st.startSync = startFifo >= 0;
+  const nh = getenv("NOTIFY_SOCKET");
+  st.notifySocket = nh != null ? nh : "";
   st.poststop = spec.hooks.poststop;
   if (f == null) f = store.save(dirfd, st);
   if (f == null && (spec.hooks.prestart.length > 0 || spec.hooks.createRuntime.length > 0)) {

@@ -6,6 +6,7 @@ import { Globals } from "../cli/globals";
 import { Status, statusName } from "../state/status";
 import { FIFO, START_FIFO } from "../state/store";
 import { readFd } from "../sys/io";
+import { bindNotify, forwardReady, NOTIFY_DIR } from "../linux/notify";
 import { loadContainer, Loaded, parseSignal, signalInit, signalAll, waitInitExit } from "./common";
 import { SIGKILL, SIGTERM } from "../linux/consts";
 import { removeCgroups } from "../cgroups/manager";
@@ -14,7 +15,8 @@ import { stateJson } from "./query";
 import { warn } from "../cli/report";
 
 // Releases init blocked on exec.fifo; it then execs the user process.
-export function startLoaded(c: Loaded): Failure | null {
+// mainPid: the MAINPID passed on with READY (-1: the container's init).
+export function startLoaded(c: Loaded, mainPid: i32 = -1): Failure | null {
   const id = c.state.id;
   if (c.status == Status.Stopped) return fail("start", id, "cannot start a container that has stopped");
   if (c.status != Status.Created) return fail("start", id, "cannot start a container in the " + statusName(c.status) + " state");
@@ -25,7 +27,9 @@ export function startLoaded(c: Loaded): Failure | null {
     sfd = sys.openat(c.dirfd, START_FIFO, sys.O_RDONLY | sys.O_CLOEXEC);
     if (sfd < 0) return sysFail("start: open", c.store.dirOf(id) + "/" + START_FIFO, sfd);
   }
+  const nfd = c.state.notifySocket.length > 0 ? bindNotify(c.store.dirOf(id) + "/" + NOTIFY_DIR) : -1;
   const fd = sys.openat(c.dirfd, FIFO, sys.O_WRONLY | sys.O_NONBLOCK | sys.O_CLOEXEC);
+  if (fd < 0 && nfd >= 0) sys.close(nfd);
   if (fd < 0 && sfd >= 0) sys.close(<i32>sfd);
   if (fd == -ENXIO) return fail("start", id, "container init has exited");
   if (fd < 0) return sysFail("start: open", c.store.dirOf(id) + "/" + FIFO, fd);
@@ -43,6 +47,11 @@ export function startLoaded(c: Loaded): Failure | null {
       signalInit(c.state, SIGKILL);
       return fail("start", id, String.UTF8.decode(msg.value));
     }
+  }
+  // sd_notify: start returns once the container said READY (or its init exited).
+  if (nfd >= 0) {
+    const nf = forwardReady(nfd, c.state.pid, mainPid >= 0 ? mainPid : c.state.pid, c.state.notifySocket);
+    if (nf != null) return nf;
   }
   // poststart: a failure stops the container and fails start (runtime-spec 1.3).
   const hf = runHooks("poststart", c.state.poststart, stateJson(c.state, Status.Running, 0));

@@ -33,7 +33,8 @@ export function run(g: Globals, req: CreateRequest, detach: bool, keep: bool): R
   if (!cr.ok) return err<i32>(cr.err!);
   const created = cr.value;
   const c = new Loaded(created.store, created.dirfd, created.state, Status.Created);
-  let f = startLoaded(c);
+  // Foreground: the host's service is tsrun itself (MAINPID), as with runc.
+  let f = startLoaded(c, detach ? -1 : sys.getpid());
   if (f != null || detach) {
     if (f != null) removeLoaded(g, c, true);
     c.close();
