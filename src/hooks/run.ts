@@ -4,7 +4,7 @@
 import * as sys from "../sys/syscall";
 import { Failure, fail, sysFail } from "../errors/failure";
 import { EINTR } from "../errors/errno";
-import { writeString } from "../sys/io";
+import { writeString, readFd } from "../sys/io";
 import { Hook } from "../spec/model";
 import { SIGCHLD, SIGKILL, SIGPIPE } from "../linux/consts";
 import { monotonicMs } from "../util/time";
@@ -19,10 +19,13 @@ export function runHook(kind: string, h: Hook, stateJson: string): Failure | nul
   const path = sys.cstr(h.path);
   const argv = sys.cstrArray(h.args.length > 0 ? h.args : [h.path]);
   const envp = sys.cstrArray(h.env);
-  const fds = memory.data(8);
+  const fds = memory.data(16);
   let rc = sys.pipe2(fds, sys.O_CLOEXEC);
+  if (rc == 0) rc = sys.pipe2(fds + 8, sys.O_CLOEXEC);
   if (rc < 0) return sysFail("pipe for", what, rc);
   const rd = load<i32>(fds), wr = load<i32>(fds, 4);
+  // The exec error, if any, comes back on this close-on-exec pipe (EOF: exec happened).
+  const errRd = load<i32>(fds, 8), errWr = load<i32>(fds, 12);
   const args = memory.data(88);
   memory.fill(args, 0, 88);
   store<u64>(args, <u64>SIGCHLD, 32);
@@ -33,15 +36,20 @@ export function runHook(kind: string, h: Hook, stateJson: string): Failure | nul
     store<u64>(empty, 0);
     sys.sigprocmask(2, empty, 0);
     const e = sys.execve(path, argv, envp);
-    writeString(2, "tsrun: exec " + what + ": " + sysFail("", "", e).message() + "\n");
+    writeString(errWr, sysFail("exec", what, e).message());
     sys.exit(127);
   }
   sys.close(rd);
-  if (rc < 0) { sys.close(wr); return sysFail("fork", what, rc); }
+  sys.close(errWr);
+  if (rc < 0) { sys.close(wr); sys.close(errRd); return sysFail("fork", what, rc); }
   const pid = <i32>rc;
   writeString(wr, stateJson);
   sys.close(wr);
-  return waitHook(pid, h, what);
+  const execErr = readFd(errRd, what);
+  sys.close(errRd);
+  const f = waitHook(pid, h, what);
+  if (execErr.ok && execErr.value.byteLength > 0) return new Failure(String.UTF8.decode(execErr.value), "", 0);
+  return f;
 }
 
 function waitHook(pid: i32, h: Hook, what: string): Failure | null {
