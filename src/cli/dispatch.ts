@@ -73,7 +73,7 @@ function execRequest(p: Parsed): Result<ExecRequest> {
   r.env = p.all("env");
   r.user = p.get("user");
   const gids = p.all("additional-gids");
-  for (let i = 0; i < gids.length; i++) { const parts = gids[i].split(","); for (let k = 0; k < parts.length; k++) r.additionalGids.push(parts[k]); }
+  for (let i = 0; i < gids.length; i++) r.additionalGids.push(gids[i]);
   r.caps = p.all("cap");
   r.noNewPrivs = p.flag("no-new-privs");
   r.processLabel = p.get("process-label");

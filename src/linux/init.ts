@@ -90,7 +90,7 @@ function finishRoot(p: Plan): Failure | null {
 // from its root: a cwd like /proc/self/fd/N pointing at a host directory is refused.
 export function enterCwd(p: Plan): Failure | null {
   let rc = sys.chdir(p.cwd);
-  if (rc == -ENOENT) {
+  if (rc == -ENOENT && p.createCwd) {
     const f = mkdirAll(p.cwd, 0o755);
     if (f != null) return f.within("create cwd");
     rc = sys.chdir(p.cwd);

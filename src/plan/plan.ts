@@ -83,6 +83,7 @@ export class Plan {
   cpusFinal: Uint64Array | null = null;    // affinity right before execve
   timeOffsets: string = "";       // written by the parent into a new time namespace
   cwd: string = "/";
+  createCwd: bool = true;         // init creates a missing cwd (as runc); exec does not
   exeCandidates: string[] = [];   // absolute paths to try, in PATH order
   exeName: string = "";
   argv: i64 = 0;                  // host char*[] for execve

@@ -102,13 +102,14 @@ function buildProcess(req: ExecRequest, bundle: string, lc: i32): Result<Process
     if (n < 0) return err<Process>(fail("exec", "--cap", "unknown capability " + req.caps[i]));
     if (n > lc) continue;
     const bit = (<u64>1) << n;
-    proc.caps.bounding |= bit; proc.caps.effective |= bit; proc.caps.permitted |= bit;
-    proc.caps.inheritable |= bit; proc.caps.ambient |= bit;
+    // Not the inheritable set (CVE-2022-29162), as runc.
+    proc.caps.bounding |= bit; proc.caps.effective |= bit; proc.caps.permitted |= bit; proc.caps.ambient |= bit;
   }
   if (req.noNewPrivs) proc.noNewPrivileges = true;
   if (proc.args.length == 0) return err<Process>(fail("exec", req.id, "process.args must not be empty"));
   // What this version cannot do is refused, not ignored.
   if (req.tty) proc.terminal = true;
+  if (req.consoleSocket.length > 0 && !proc.terminal) return err<Process>(fail("exec", "--console-socket", "needs --tty"));
   if (proc.terminal && req.consoleSocket.length == 0 && req.detach) {
     return err<Process>(fail("exec", "--tty", "a detached exec needs --console-socket"));
   }
@@ -130,6 +131,7 @@ export function exec(g: Globals, req: ExecRequest): Result<i32> {
   if (!pr.ok) { c.close(); return err<i32>(pr.err!); }
   const p = new Plan();
   p.rootfs = c.state.rootfs;
+  p.createCwd = false; // unlike init's, a missing cwd is an error for exec (as runc)
   compileProcess(p, pr.value, lc, 0, req.preserveFds);
   let relayEnd: i32 = -1;
   if (pr.value.terminal) {
