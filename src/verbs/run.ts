@@ -10,7 +10,7 @@ import { createContainer, CreateRequest } from "./create";
 import { startLoaded, removeLoaded } from "./lifecycle";
 import { Loaded, loadContainer } from "./common";
 import { Status } from "../state/status";
-import { SIGCHLD, SIGKILL, SIGSTOP, WNOHANG } from "../linux/consts";
+import { SIGCHLD, SIGKILL, SIGSTOP, WNOHANG, PR_SET_CHILD_SUBREAPER } from "../linux/consts";
 
 // Every signal but KILL/STOP (and the real-time range) is forwarded.
 export function forwardedMask(): u64 {
@@ -27,6 +27,8 @@ export function run(g: Globals, req: CreateRequest, detach: bool, keep: bool): R
     // Blocked before clone3 so none is lost; init unblocks them before exec.
     store<u64>(mask, forwardedMask());
     sys.sigprocmask(0 /* SIG_BLOCK */, mask, old);
+    // Like runc: orphans of the container (shared PID namespace) are reaped by us.
+    sys.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
   }
   req.relayTerminal = !detach;
   const cr = createContainer(g, req);
