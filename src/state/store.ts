@@ -3,7 +3,7 @@
 // so concurrent verbs on one id serialise; state.json is replaced atomically.
 import * as sys from "../sys/syscall";
 import { Failure, Result, ok, err, sysFail, fail } from "../errors/failure";
-import { EEXIST, ENOENT, EINTR } from "../errors/errno";
+import { EEXIST, ENOENT, EINTR, ENOTEMPTY, EISDIR } from "../errors/errno";
 import { readFileAt, writeFileAtomic, listDir } from "../sys/io";
 import { parseJsonBuffer } from "../json/reader";
 import { ContainerState } from "./container";
@@ -96,15 +96,27 @@ export class Store {
     return writeFileAtomic(dirfd, STATE_FILE, st.toJson(), this.dirOf(st.id) + "/" + STATE_FILE);
   }
 
-  // Removes every file tsrun puts in <root>/<id>, then the directory.
-  remove(id: string, dirfd: i32): Failure | null {
+  // Removes <root>/<id>: the files the state says exist, then the directory; anything else
+  // (a create killed half-way, a crash between write and rename) is swept when rmdir says
+  // ENOTEMPTY.
+  remove(id: string, dirfd: i32, st: ContainerState | null = null): Failure | null {
     sys.unlinkat(dirfd, FIFO, 0);
-    sys.unlinkat(dirfd, START_FIFO, 0);
     sys.unlinkat(dirfd, STATE_FILE, 0);
-    sys.unlinkat(dirfd, "." + STATE_FILE + ".tmp", 0);
-    sys.unlinkat(dirfd, "notify/notify.sock", 0);
-    sys.unlinkat(dirfd, "notify", sys.AT_REMOVEDIR);
-    const rc = sys.unlinkat(this.rootfd, id, sys.AT_REMOVEDIR);
+    if (st != null && st.startSync) sys.unlinkat(dirfd, START_FIFO, 0);
+    if (st != null && st.notifySocket.length > 0) {
+      sys.unlinkat(dirfd, "notify/notify.sock", 0);
+      sys.unlinkat(dirfd, "notify", sys.AT_REMOVEDIR);
+    }
+    let rc = sys.unlinkat(this.rootfd, id, sys.AT_REMOVEDIR);
+    if (rc == -ENOTEMPTY) {
+      const names = listDir(dirfd, ".", false);
+      for (let i = 0; i < names.length; i++) {
+        const sub = listDir(dirfd, names[i], false);
+        for (let k = 0; k < sub.length; k++) sys.unlinkat(dirfd, names[i] + "/" + sub[k], 0);
+        if (sys.unlinkat(dirfd, names[i], 0) == -EISDIR) sys.unlinkat(dirfd, names[i], sys.AT_REMOVEDIR);
+      }
+      rc = sys.unlinkat(this.rootfd, id, sys.AT_REMOVEDIR);
+    }
     if (rc < 0 && rc != -ENOENT) return sysFail("remove", this.dirOf(id), rc);
     return null;
   }

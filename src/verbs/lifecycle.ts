@@ -109,7 +109,7 @@ export function removeLoaded(g: Globals, c: Loaded, force: bool): Failure | null
     stopAll(c);
   }
   let f = removeCgroups(c.state.cgroupDirs);
-  if (f == null) f = c.store.remove(id, c.dirfd);
+  if (f == null) f = c.store.remove(id, c.dirfd, c.state);
   if (f != null) return f;
   // poststop: failures are warnings; the container is gone either way.
   const st = stateJson(c.state, Status.Stopped, 0);
