@@ -162,7 +162,9 @@ function dispatch(g: Globals, verb: string, p: Parsed): i32 {
     let f2 = ensureSealedSelf();
     if (f2 != null) return report(g, f2);
     const r = exec(g, rq.value);
-    if (!r.ok) return report(g, r.err!);
+    // A runtime failure of exec exits 255, as runc's does (engines tell it from the process's
+    // own status, which passes through).
+    if (!r.ok) { report(g, r.err!); return 255; }
     return r.value;
   }
   if (verb == "ps") {
