@@ -23,6 +23,17 @@ export function connectConsole(path: string): Result<i32> {
   return ok<i32>(<i32>fd);
 }
 
+// A msghdr with one iovec and a control buffer (for SCM_RIGHTS).
+export function msgHeader(iov: usize, control: usize, controlLen: u64): usize {
+  const msg = memory.data(56);
+  memory.fill(msg, 0, 56);
+  store<u64>(msg, <u64>sys.host(iov), 16);
+  store<u64>(msg, 1, 24);
+  store<u64>(msg, <u64>sys.host(control), 32);
+  store<u64>(msg, controlLen, 40);
+  return msg;
+}
+
 function sendFd(sock: i32, fd: i32, name: string): i64 {
   const data = String.UTF8.encode(name);
   const iov = memory.data(16);
@@ -34,13 +45,7 @@ function sendFd(sock: i32, fd: i32, name: string): i64 {
   store<i32>(cmsg, SOL_SOCKET, 8);
   store<i32>(cmsg, SCM_RIGHTS, 12);
   store<i32>(cmsg, fd, 16);
-  const msg = memory.data(56);
-  memory.fill(msg, 0, 56);
-  store<u64>(msg, <u64>sys.host(iov), 16);
-  store<u64>(msg, 1, 24);
-  store<u64>(msg, <u64>sys.host(cmsg), 32);
-  store<u64>(msg, 24, 40);
-  return sys.sendmsg(sock, msg, 0);
+  return sys.sendmsg(sock, msgHeader(iov, cmsg, 24), 0);
 }
 
 // In init, after setsid(): the pty, the master sent away, the peer as stdio.

@@ -6,6 +6,7 @@ import { Result, ok, err, sysFail } from "../errors/failure";
 import { EINTR, EAGAIN } from "../errors/errno";
 import { writeAll } from "../sys/io";
 import { SIGCHLD, SIGWINCH, WNOHANG } from "./consts";
+import { msgHeader } from "./console";
 
 const TCGETS: u64 = 0x5401, TCSETS: u64 = 0x5402, TIOCGWINSZ: u64 = 0x5413, TIOCSWINSZ: u64 = 0x5414;
 
@@ -17,12 +18,7 @@ export function receiveFd(sock: i32): Result<i32> {
   store<u64>(iov, 64, 8);
   const cmsg = memory.data(32);
   memory.fill(cmsg, 0, 32);
-  const msg = memory.data(56);
-  memory.fill(msg, 0, 56);
-  store<u64>(msg, <u64>sys.host(iov), 16);
-  store<u64>(msg, 1, 24);
-  store<u64>(msg, <u64>sys.host(cmsg), 32);
-  store<u64>(msg, 32, 40);
+  const msg = msgHeader(iov, cmsg, 32);
   let rc: i64;
   do { rc = sys.recvmsg(sock, msg, 0x40000000 /* MSG_CMSG_CLOEXEC */); } while (rc == -EINTR);
   if (rc < 0) return err<i32>(sysFail("receive", "pty master", rc));

@@ -8,16 +8,11 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import {
   WORK, bundle, isRunc, newId, ok, rt, runSh, setup, skipFor, state, waitOutput, waitStatus,
+  inside,
 } from '../lib/runtime.mjs';
 
 setup(test);
 
-// Runs script in a container and returns its stdout (asserting exit 0).
-function inside(script, bundleOpts = {}, runOpts = {}) {
-  const r = runSh(script, bundleOpts, runOpts);
-  ok(r, `container running ${JSON.stringify(script)}`);
-  return r.stdout;
-}
 
 // "Key:\tvalue" lines of /proc/self/status inside the container.
 function status(bundleOpts = {}) {

@@ -7,16 +7,12 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, symlink
 import { join } from 'node:path';
 import {
   WORK, assertNoLeaks, bundle, mountsMentioning, newId, ok, parseMountinfo, rt, runSh, setup,
+  inside,
 } from '../lib/runtime.mjs';
 import { BUSYBOX, baseConfig } from '../lib/bundle.mjs';
 
 setup(test);
 
-function inside(script, bundleOpts = {}, runOpts = {}) {
-  const r = runSh(script, bundleOpts, runOpts);
-  ok(r, `container running ${JSON.stringify(script)}`);
-  return r.stdout;
-}
 const mountsInside = (bundleOpts = {}, runOpts) => parseMountinfo(inside('cat /proc/self/mountinfo', bundleOpts, runOpts));
 const byPoint = (ms) => new Map(ms.map((m) => [m.mountpoint, m])); // the last (top) mount wins
 const opts = (m) => new Set(m.options.split(','));

@@ -77,15 +77,19 @@ export function bundle(opts = {}) {
 // passed to the runtime as its fds 3, 4, ...).
 // res.outFile/res.errFile hold what the runtime and any container that inherited its stdio
 // wrote; res.read() re-reads stdout (a detached container may write later).
-export function rt(args, opts = {}) {
+// The runtime binary, its argv and fresh stdout/stderr files for one call.
+function prepareCall(args, opts) {
   const runtime = opts.runtime || RUNTIME;
   const root = opts.root === undefined ? rootFor(runtime) : opts.root;
   const argv = [...(root ? ['--root', root] : []), ...(opts.global || []), ...args];
   const n = ioSeq++;
   const outFile = join(IO, `${n}.out`);
   const errFile = join(IO, `${n}.err`);
-  const out = openSync(outFile, 'w+');
-  const err = openSync(errFile, 'w+');
+  return { runtime, argv, outFile, errFile, out: openSync(outFile, 'w+'), err: openSync(errFile, 'w+') };
+}
+
+export function rt(args, opts = {}) {
+  const { runtime, argv, outFile, errFile, out, err } = prepareCall(args, opts);
   let r;
   try {
     r = spawnSync(runtime, argv, {
@@ -144,14 +148,7 @@ export function fails(res, what = '', { oneLine = true } = {}) {
 // Asynchronous run (for signal forwarding etc.): returns { child, done } where done resolves
 // to the same shape as rt().
 export function rtAsync(args, opts = {}) {
-  const runtime = opts.runtime || RUNTIME;
-  const root = opts.root === undefined ? rootFor(runtime) : opts.root;
-  const argv = [...(root ? ['--root', root] : []), ...(opts.global || []), ...args];
-  const n = ioSeq++;
-  const outFile = join(IO, `${n}.out`);
-  const errFile = join(IO, `${n}.err`);
-  const out = openSync(outFile, 'w+');
-  const err = openSync(errFile, 'w+');
+  const { runtime, argv, outFile, errFile, out, err } = prepareCall(args, opts);
   const child = spawn(runtime, argv, { stdio: ['ignore', out, err], env: opts.env || process.env });
   closeSync(out);
   closeSync(err);
@@ -219,6 +216,13 @@ export function runSh(script, bundleOpts = {}, runOpts = {}) {
   res.id = id;
   res.bundle = b;
   return res;
+}
+
+// Runs script in a container and returns its stdout (asserting exit 0).
+export function inside(script, bundleOpts = {}, runOpts = {}) {
+  const r = runSh(script, bundleOpts, runOpts);
+  ok(r, `container running ${JSON.stringify(script)}`);
+  return r.stdout;
 }
 
 // ---- leak detection ------------------------------------------------------------------------
