@@ -17,7 +17,6 @@ export class Rlimit {
 
 // Capability sets as bitmasks (bit n = capability n).
 export class Capabilities {
-  present: bool = false;
   bounding: u64 = 0;
   effective: u64 = 0;
   inheritable: u64 = 0;

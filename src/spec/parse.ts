@@ -206,7 +206,6 @@ export function parseProcess(c: Checker, o: JValue, path: string, lastCap: i32):
   if (caps != null) {
     const cp = path + ".capabilities";
     const k = new Capabilities();
-    k.present = true;
     k.bounding = parseCapSet(c, caps, "bounding", cp, lastCap);
     k.effective = parseCapSet(c, caps, "effective", cp, lastCap);
     k.inheritable = parseCapSet(c, caps, "inheritable", cp, lastCap);

@@ -64,7 +64,7 @@ function buildProcess(req: ExecRequest, bundle: string, lc: i32): Result<Process
     const c = new Checker(req.processFile);
     const o = c.object(j.value, "process", true);
     if (o == null) return err<Process>(c.err!);
-    proc = parseProcess(c, o!, "", lc);
+    proc = parseProcess(c, o!, "process", lc);
     if (c.err != null) return err<Process>(c.err!);
   } else {
     if (req.args.length == 0) return err<Process>(fail("exec", req.id, "needs a command (or --process FILE)"));
