@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds bin/tsrun: src/**/*.ts --asc--> build/tsrun.wasm --wasm2c--> build/module.c
 #                   --musl-gcc -static--> bin/tsrun (+ runtime-c/, link/)
-# Options (environment): TSRUN_FEATURES="..." (see src/features.ts; default: all),
+# Options (environment): TSRUN_FEATURES=full|minimal (src/features.ts; minimal builds
+#                        bin/tsrun-minimal: create/start/delete/state/kill/exec/list only),
 #                        TSRUN_OUT=bin/tsrun, TSRUN_DEBUG=1 (no strip, -O0 asc).
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -14,7 +15,20 @@ asc_opt=(-Oz --converge)
 cc_opt=(-Os -flto -s)
 if [ "${TSRUN_DEBUG:-}" = 1 ]; then asc_opt=(-O0 --debug); cc_opt=(-O1 -g); fi
 
-node_modules/.bin/asc src/main.ts "${asc_opt[@]}" \
+# A feature-reduced build compiles a copy of src/ whose src/features.ts is rewritten.
+srcdir=src
+case "${TSRUN_FEATURES:-full}" in
+  full) ;;
+  minimal)
+    rm -rf build/src-minimal && cp -r src build/src-minimal
+    sed -i -E 's/^(export const FEATURE_[A-Z_]+: bool = )true;/\1false;/; s/^(export const BUILD_NAME: string = )"full";/\1"minimal";/' \
+      build/src-minimal/features.ts
+    srcdir=build/src-minimal
+    out=${TSRUN_OUT:-bin/tsrun-minimal} ;;
+  *) echo "build.sh: unknown TSRUN_FEATURES=${TSRUN_FEATURES} (full or minimal)" >&2; exit 2 ;;
+esac
+
+node_modules/.bin/asc "$srcdir/main.ts" "${asc_opt[@]}" \
   --runtime stub --noAssert --initialMemory 2 \
   -o build/tsrun.wasm
 wasm2c build/tsrun.wasm -n tsrun -o build/module.c

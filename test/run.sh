@@ -40,6 +40,7 @@ fi
 
 if [ "${TSRUN_SKIP_BUILD:-}" != 1 ]; then
   ./build.sh
+  TSRUN_FEATURES=minimal ./build.sh   # bin/tsrun-minimal, checked by test/e2e/minimal.test.mjs
 fi
 test/unit/build.sh
 

@@ -15,6 +15,7 @@ import { featuresJson } from "../verbs/features";
 import { ExecRequest, exec, ps } from "../verbs/exec";
 import * as sys from "../sys/syscall";
 import { ensureSealedSelf } from "../linux/selfexec";
+import { FEATURE_EXTRA_VERBS, BUILD_NAME } from "../features";
 
 const CREATE_FLAGS: FlagSpec[] = [
   new FlagSpec("bundle", "b", true), new FlagSpec("pid-file", "", true), new FlagSpec("console-socket", "", true),
@@ -119,6 +120,9 @@ export function run(): i32 {
   if (g.rootless != "true" && g.rootless != "false" && g.rootless != "auto") return report(g, fail("invalid --rootless", g.rootless, "must be true, false or auto"));
 
   const verb = gf.positional[0];
+  if (!FEATURE_EXTRA_VERBS && (verb == "run" || verb == "ps" || verb == "spec" || verb == "features")) {
+    return report(g, fail("command", "\"" + verb + "\"", "is not in this build of tsrun (" + BUILD_NAME + ")"));
+  }
   debug(g, "argv: " + args.join(" "));
   const specs = flagsFor(verb);
   if (specs == null) return report(g, fail("unknown command", "\"" + verb + "\"", "see tsrun --help"));
@@ -145,7 +149,7 @@ function dispatch(g: Globals, verb: string, p: Parsed): i32 {
     const rq = createRequest(p);
     if (!rq.ok) return report(g, rq.err!);
     const req = rq.value;
-    if (verb == "run") {
+    if (FEATURE_EXTRA_VERBS && verb == "run") {
       const r = runVerb(g, req, p.flag("detach"), p.flag("keep"));
       if (!r.ok) return report(g, r.err!);
       return r.value;
@@ -167,7 +171,7 @@ function dispatch(g: Globals, verb: string, p: Parsed): i32 {
     if (!r.ok) { report(g, r.err!); return 255; }
     return r.value;
   }
-  if (verb == "ps") {
+  if (FEATURE_EXTRA_VERBS && verb == "ps") {
     f = p.positional.length < 1 ? fail("ps", "", "expects a container id (see tsrun ps --help)") : null;
     const fmt = p.get("format", "table");
     if (f == null && fmt != "table" && fmt != "json") f = fail("ps", "", "invalid --format \"" + fmt + "\" (table or json)");
@@ -186,10 +190,10 @@ function dispatch(g: Globals, verb: string, p: Parsed): i32 {
     const fmt = p.get("format", "table");
     if (f == null && fmt != "table" && fmt != "json") f = fail("list", "", "invalid --format \"" + fmt + "\" (table or json)");
     if (f == null) f = list(g, fmt, p.flag("quiet"));
-  } else if (verb == "spec") {
+  } else if (FEATURE_EXTRA_VERBS && verb == "spec") {
     f = positional(p, verb, 0, 0);
     if (f == null) f = spec(p.get("bundle", ""), p.flag("rootless"));
-  } else if (verb == "features") {
+  } else if (FEATURE_EXTRA_VERBS && verb == "features") {
     f = positional(p, verb, 0, 0);
     if (f == null) print(featuresJson() + "\n");
   }

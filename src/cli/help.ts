@@ -1,5 +1,7 @@
 // Usage text for `tsrun --help` and `tsrun VERB --help`.
-export const VERSION_TEXT = "tsrun version 0.1.0\nspec: 1.3.0\nbuild: AssemblyScript -> Wasm -> wasm2c, static\n";
+import { BUILD_NAME } from "../features";
+
+export const VERSION_TEXT = "tsrun version 0.1.0\nspec: 1.3.0\nbuild: AssemblyScript -> Wasm -> wasm2c, static, features: " + BUILD_NAME + "\n";
 
 const VERBS: string[] = ["create", "start", "run", "exec", "ps", "state", "kill", "delete", "list", "spec", "features"];
 const SUMMARY: string[] = [

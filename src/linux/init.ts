@@ -14,6 +14,7 @@ import { MNT_DETACH, PR_SET_PDEATHSIG, PR_CAPBSET_DROP, PR_SET_KEEPCAPS, PR_CAP_
 import { mkdirAll } from "../state/store";
 import { runHooks } from "../hooks/run";
 import { setupConsole } from "./console";
+import { FEATURE_HOOKS, FEATURE_TERMINAL } from "../features";
 
 function joinNamespaces(p: Plan): Failure | null {
   for (let i = 0; i < p.joins.length; i++) {
@@ -146,7 +147,7 @@ export function setupProcess(p: Plan): Failure | null {
     if (rc < 0) return sysFail("setrlimit", r.resource.toString(), rc);
   }
   sys.setsid();
-  if (p.consoleFd >= 0) {
+  if (FEATURE_TERMINAL && p.consoleFd >= 0) {
     const cf = setupConsole(p.consoleFd, p.consoleRows, p.consoleCols);
     if (cf != null) return cf;
   }
@@ -234,7 +235,7 @@ function setup(p: Plan): Result<string> {
   if (rootfd < 0) return err<string>(sysFail("open rootfs", p.rootfs, rootfd));
   f = doMounts(p, <i32>rootfd);
   if (f == null) f = makeDevices(p, <i32>rootfd);
-  if (f == null) f = runHooks("createContainer", p.createContainerHooks, p.hookStates[0]);
+  if (FEATURE_HOOKS && f == null) f = runHooks("createContainer", p.createContainerHooks, p.hookStates[0]);
   if (f == null) f = enterRoot(p, <i32>rootfd);
   sys.close(<i32>rootfd);
   if (f != null) return err<string>(f);
@@ -297,8 +298,10 @@ export function containerInit(p: Plan): void {
     if (n == 1) break;
     if (n != -EINTR) sys.exit(1);
   }
-  const hf = runHooks("startContainer", p.startContainerHooks, p.hookStates[1]);
-  if (hf != null) startFailed(p, hf.message());
+  if (FEATURE_HOOKS && p.startContainerHooks.length > 0) {
+    const hf = runHooks("startContainer", p.startContainerHooks, p.hookStates[1]);
+    if (hf != null) startFailed(p, hf.message());
+  }
   if (p.cpusFinal != null) setAffinity(p.cpusFinal!);
   const empty = memory.data(8);
   store<u64>(empty, 0);

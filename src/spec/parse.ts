@@ -8,6 +8,7 @@ import { Spec, Process, Mount, Namespace, IdMapping, Device, Hook, Rlimit, Capab
 import { capNumber } from "./caps";
 import { applyMountOptions, propagationFlags } from "./mountopts";
 import { parseResources } from "../cgroups/resources";
+import { FEATURE_CGROUPS, FEATURE_HOOKS, FEATURE_TERMINAL, BUILD_NAME } from "../features";
 import { parseScheduler, parseIoPriority, parseCpuList, parseTimeOffsets, parsePersonality } from "./procextra";
 
 const NS_TYPES: string[] = ["pid", "network", "mount", "ipc", "uts", "user", "cgroup", "time"];
@@ -176,6 +177,7 @@ function parseCapSet(c: Checker, o: JValue, key: string, path: string, lastCap: 
 export function parseProcess(c: Checker, o: JValue, path: string, lastCap: i32): Process {
   const p = new Process();
   p.terminal = c.bool(o, "terminal", path);
+  if (p.terminal && !FEATURE_TERMINAL) c.bad(path + ".terminal", "terminals are not in this build of tsrun (" + BUILD_NAME + ")");
   const cs = c.object(o.get("consoleSize"), path + ".consoleSize", false);
   if (cs != null) {
     p.consoleHeight = <u32>c.int(cs, "height", path + ".consoleSize", 0, 0xffff);
@@ -326,7 +328,8 @@ export function parseSpec(root: JValue, lastCap: i32): Result<Spec> {
   }
 
   const hooks = c.object(root.get("hooks"), "hooks", false);
-  if (hooks != null) {
+  if (hooks != null && !FEATURE_HOOKS && hooks.keys.length > 0) c.bad("hooks", "are not in this build of tsrun (" + BUILD_NAME + ")");
+  if (hooks != null && FEATURE_HOOKS) {
     parseHooks(c, c.array(hooks, "prestart", "hooks"), "hooks.prestart", s.hooks.prestart);
     parseHooks(c, c.array(hooks, "createRuntime", "hooks"), "hooks.createRuntime", s.hooks.createRuntime);
     parseHooks(c, c.array(hooks, "createContainer", "hooks"), "hooks.createContainer", s.hooks.createContainer);
@@ -397,7 +400,8 @@ function parseLinux(c: Checker, lx: JValue, s: Spec): void {
   L.readonlyPaths = c.strings(lx, "readonlyPaths", "linux");
   L.mountLabel = c.str(lx, "mountLabel", "linux");
   const rv = c.object(lx.get("resources"), "linux.resources", false);
-  if (rv != null) L.resources = parseResources(c, rv);
+  if (rv != null && FEATURE_CGROUPS) L.resources = parseResources(c, rv);
+  else if (rv != null) c.bad("linux.resources", "cgroup limits are not in this build of tsrun (" + BUILD_NAME + ")");
   L.seccomp = lx.get("seccomp");
   const to = c.object(lx.get("timeOffsets"), "linux.timeOffsets", false);
   if (to != null) L.timeOffsets = parseTimeOffsets(c, to);

@@ -17,6 +17,7 @@ import { CLONE_NEWPID, PR_CAPBSET_READ } from "../linux/consts";
 import { Globals } from "../cli/globals";
 import { getenv } from "../cli/argv";
 import { nowRfc3339 } from "../util/time";
+import { FEATURE_CGROUPS, FEATURE_HOOKS, FEATURE_TERMINAL } from "../features";
 import { runHooks, runHook } from "../hooks/run";
 import { warn, debug } from "../cli/report";
 import { connectConsole } from "../linux/console";
@@ -148,7 +149,7 @@ export function createContainer(g: Globals, req: CreateRequest): Result<Created>
   const plan = pr.value;
 
   let cg: CgroupPlan | null = null;
-  if (spec.linux.resources != null) {
+  if (FEATURE_CGROUPS && spec.linux.resources != null) {
     const devs: string[] = [];
     for (let i = 0; i < spec.linux.devices.length; i++) {
       const d = spec.linux.devices[i];
@@ -189,7 +190,7 @@ export function createContainer(g: Globals, req: CreateRequest): Result<Created>
     st.id = req.id; st.ociVersion = spec.ociVersion; st.bundle = bundle; st.rootfs = plan.rootfs;
     st.annotationKeys = spec.annotationKeys; st.annotationValues = spec.annotationValues;
     const json = stateJson(st, Status.Stopped, 0);
-    for (let i = 0; i < spec.hooks.poststop.length; i++) {
+    for (let i = 0; FEATURE_HOOKS && i < spec.hooks.poststop.length; i++) {
       const hf = runHook("poststop", spec.hooks.poststop[i], json);
       if (hf != null) warn(g, hf.message());
     }
@@ -230,7 +231,7 @@ function startInit(store: Store, dirfd: i32, req: CreateRequest, spec: Spec, pla
   plan.keyringName = "_ses." + req.id;
 
   let relayEnd: i32 = -1;
-  if (spec.process!.terminal) {
+  if (FEATURE_TERMINAL && spec.process!.terminal) {
     const cs = req.consoleSocket.length > 0 ? connectConsole(req.consoleSocket) : relayPair();
     if (!cs.ok) { sys.close(<i32>fifo); if (startFifo >= 0) sys.close(<i32>startFifo); return err<ContainerState>(cs.err!); }
     if (req.consoleSocket.length == 0) { relayEnd = cs.value >> 16; plan.consoleFd = cs.value & 0xffff; }
@@ -271,12 +272,12 @@ function startInit(store: Store, dirfd: i32, req: CreateRequest, spec: Spec, pla
   st.notifySocket = nh != null ? nh : "";
   st.poststop = spec.hooks.poststop;
   if (f == null) f = store.save(dirfd, st);
-  if (f == null && (spec.hooks.prestart.length > 0 || spec.hooks.createRuntime.length > 0)) {
+  if (FEATURE_HOOKS && f == null && (spec.hooks.prestart.length > 0 || spec.hooks.createRuntime.length > 0)) {
     const creating = stateJson(st, Status.Creating, 0);
     f = runHooks("prestart", spec.hooks.prestart, creating);
     if (f == null) f = runHooks("createRuntime", spec.hooks.createRuntime, creating);
   }
-  if (f == null && (plan.createContainerHooks.length > 0 || plan.startContainerHooks.length > 0)) {
+  if (FEATURE_HOOKS && f == null && (plan.createContainerHooks.length > 0 || plan.startContainerHooks.length > 0)) {
     // Hooks run inside the container see init's pid as the container sees it.
     const inner = st.clone();
     if (st.newPidNs) inner.pid = 1;
@@ -287,7 +288,7 @@ function startInit(store: Store, dirfd: i32, req: CreateRequest, spec: Spec, pla
   }
   if (f == null) f = releaseInit(child, plan, spec.linux.uidMappings, spec.linux.gidMappings);
   if (f == null) f = awaitInit(child);
-  if (f == null && relayEnd >= 0) {
+  if (FEATURE_TERMINAL && f == null && relayEnd >= 0) {
     const m = receiveFd(relayEnd);
     if (m.ok) masterOut.fd = m.value;
     else f = m.err;

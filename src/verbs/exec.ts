@@ -17,6 +17,7 @@ import { loadContainer, containerPids } from "./common";
 import { loadSpec, lastCap, writePidFile } from "./create";
 import { forwardedMask, waitForward } from "./run";
 import { connectConsole } from "../linux/console";
+import { FEATURE_TERMINAL } from "../features";
 import { receiveFd, relayTerminal } from "../linux/relay";
 import { relayPair } from "./create";
 import { foreignNamespaces, foreignCgroups, enterContainer } from "../linux/enter";
@@ -109,6 +110,7 @@ function buildProcess(req: ExecRequest, bundle: string, lc: i32): Result<Process
   if (proc.args.length == 0) return err<Process>(fail("exec", req.id, "process.args must not be empty"));
   // What this version cannot do is refused, not ignored.
   if (req.tty) proc.terminal = true;
+  if (proc.terminal && !FEATURE_TERMINAL) return err<Process>(fail("exec", "--tty", "terminals are not in this build of tsrun"));
   if (req.consoleSocket.length > 0 && !proc.terminal) return err<Process>(fail("exec", "--console-socket", "needs --tty"));
   if (proc.terminal && req.consoleSocket.length == 0 && req.detach) {
     return err<Process>(fail("exec", "--tty", "a detached exec needs --console-socket"));
@@ -134,7 +136,7 @@ export function exec(g: Globals, req: ExecRequest): Result<i32> {
   p.createCwd = false; // unlike init's, a missing cwd is an error for exec (as runc)
   compileProcess(p, pr.value, lc, 0, req.preserveFds);
   let relayEnd: i32 = -1;
-  if (pr.value.terminal) {
+  if (FEATURE_TERMINAL && pr.value.terminal) {
     const cs = req.consoleSocket.length > 0 ? connectConsole(req.consoleSocket) : relayPair();
     if (!cs.ok) { c.close(); return err<i32>(cs.err!); }
     if (req.consoleSocket.length == 0) { relayEnd = cs.value >> 16; p.consoleFd = cs.value & 0xffff; }
@@ -176,7 +178,8 @@ export function exec(g: Globals, req: ExecRequest): Result<i32> {
     if (f != null) return err<i32>(f);
   }
   if (req.detach) return ok<i32>(0);
-  return ok<i32>(master >= 0 ? relayTerminal(master, er.value, mask) : waitForward(er.value, mask));
+  if (FEATURE_TERMINAL && master >= 0) return ok<i32>(relayTerminal(master, er.value, mask));
+  return ok<i32>(waitForward(er.value, mask));
 }
 
 // ps: the container's processes. json: an array of host PIDs (what containerd reads);

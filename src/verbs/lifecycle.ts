@@ -10,6 +10,7 @@ import { bindNotify, forwardReady, NOTIFY_DIR } from "../linux/notify";
 import { loadContainer, Loaded, parseSignal, signalInit, signalAll, waitInitExit } from "./common";
 import { SIGKILL, SIGTERM } from "../linux/consts";
 import { removeCgroups } from "../cgroups/manager";
+import { FEATURE_HOOKS, FEATURE_CGROUPS } from "../features";
 import { runHook, runHooks } from "../hooks/run";
 import { stateJson } from "./query";
 import { warn } from "../cli/report";
@@ -54,7 +55,7 @@ export function startLoaded(c: Loaded, mainPid: i32 = -1): Failure | null {
     if (nf != null) return nf;
   }
   // poststart: a failure stops the container and fails start (runtime-spec 1.3).
-  const hf = runHooks("poststart", c.state.poststart, stateJson(c.state, Status.Running, 0));
+  const hf = FEATURE_HOOKS && c.state.poststart.length > 0 ? runHooks("poststart", c.state.poststart, stateJson(c.state, Status.Running, 0)) : null;
   if (hf != null) {
     signalInit(c.state, SIGKILL);
     return hf.within("start " + id);
@@ -108,12 +109,12 @@ export function removeLoaded(g: Globals, c: Loaded, force: bool): Failure | null
   } else if (c.status == Status.Created) {
     stopAll(c);
   }
-  let f = removeCgroups(c.state.cgroupDirs);
+  let f: Failure | null = FEATURE_CGROUPS ? removeCgroups(c.state.cgroupDirs) : null;
   if (f == null) f = c.store.remove(id, c.dirfd, c.state);
   if (f != null) return f;
   // poststop: failures are warnings; the container is gone either way.
   const st = stateJson(c.state, Status.Stopped, 0);
-  for (let i = 0; i < c.state.poststop.length; i++) {
+  for (let i = 0; FEATURE_HOOKS && i < c.state.poststop.length; i++) {
     const hf = runHook("poststop", c.state.poststop[i], st);
     if (hf != null) warn(g, hf.message());
   }
