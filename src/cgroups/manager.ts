@@ -57,6 +57,7 @@ export class CgroupPlan {
   writes: string[][] = [];    // per dir: [file, value, file, value, ...]
   created: string[] = [];     // directories made by tsrun, deepest first
   v2: bool = false;
+  freezerDir: string = "";    // where pause/resume write (v1 freezer, or the v2 cgroup)
 }
 
 function findV1(h: CgroupHost, controller: string): Hierarchy | null {
@@ -102,6 +103,7 @@ export function planCgroups(res: Resources, cgroupsPath: string, id: string, ext
     }
     p.v2 = true;
     p.dirs.push(h.v2!.mount + resolvePath(cgroupsPath, h.v2!.own, id));
+    p.freezerDir = p.dirs[0];
     p.writes.push(w);
     return ok<CgroupPlan>(p);
   }
@@ -109,6 +111,7 @@ export function planCgroups(res: Resources, cgroupsPath: string, id: string, ext
     const hier = findV1(h, ctls[i]);
     if (hier == null) return err<CgroupPlan>(fail("cgroup controller", ctls[i], "is not mounted on this host"));
     const dir = hier.mount + resolvePath(cgroupsPath, hier.own, id);
+    if (ctls[i] == "freezer") p.freezerDir = dir;
     const w: string[] = [];
     if (ctls[i] == "devices") {
       // Config rules in order, then the defaults and the config's own device nodes.
@@ -222,4 +225,23 @@ export function removeCgroups(dirs: string[]): Failure | null {
     if (rc < 0 && rc != -ENOENT) return sysFail("remove cgroup", dirs[i], rc);
   }
   return null;
+}
+
+// pause/resume: v1 freezer.state FROZEN/THAWED, v2 cgroup.freeze 1/0; waits until the
+// kernel reports the state reached (freezing is asynchronous).
+export function setFrozen(dir: string, v2: bool, frozen: bool): Failure | null {
+  const file = v2 ? dir + "/cgroup.freeze" : dir + "/freezer.state";
+  const f = writeExisting(file, v2 ? (frozen ? "1" : "0") : (frozen ? "FROZEN" : "THAWED"));
+  if (f != null) return f;
+  const want = v2 ? (frozen ? "frozen 1" : "frozen 0") : (frozen ? "FROZEN" : "THAWED");
+  const check = v2 ? dir + "/cgroup.events" : file;
+  for (let i = 0; i < 2000; i++) {
+    const r = readFileAt(sys.AT_FDCWD, check);
+    if (r.ok && String.UTF8.decode(r.value).includes(want)) return null;
+    const ts = memory.data(16);
+    store<i64>(ts, 0);
+    store<i64>(ts, 1000000, 8);
+    sys.nanosleep(ts);
+  }
+  return fail(frozen ? "pause" : "resume", dir, "the cgroup did not reach " + want);
 }

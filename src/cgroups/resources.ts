@@ -25,6 +25,8 @@ export class Resources {
     const out: string[] = [];
     if (this.hasDevices) out.push("devices");
     for (let i = 0; i < this.writes.length; i++) if (!out.includes(this.writes[i].controller)) out.push(this.writes[i].controller);
+    // Every container gets a freezer cgroup: pause/resume (and a clean kill of a paused one).
+    if (!out.includes("freezer")) out.push("freezer");
     return out;
   }
 }

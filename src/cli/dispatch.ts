@@ -7,7 +7,7 @@ import { usage, verbUsage, VERSION_TEXT } from "./help";
 import { print, writeString } from "../sys/io";
 import { Failure, Result, ok, err, fail } from "../errors/failure";
 import { CreateRequest, createContainer } from "../verbs/create";
-import { start, kill, deleteContainer } from "../verbs/lifecycle";
+import { start, kill, deleteContainer, pauseResume } from "../verbs/lifecycle";
 import { state, list } from "../verbs/query";
 import { run as runVerb } from "../verbs/run";
 import { spec } from "../verbs/spec";
@@ -15,7 +15,7 @@ import { featuresJson } from "../verbs/features";
 import { ExecRequest, exec, ps } from "../verbs/exec";
 import * as sys from "../sys/syscall";
 import { ensureSealedSelf } from "../linux/selfexec";
-import { FEATURE_EXTRA_VERBS, BUILD_NAME } from "../features";
+import { FEATURE_EXTRA_VERBS, FEATURE_CGROUPS, BUILD_NAME } from "../features";
 
 const CREATE_FLAGS: FlagSpec[] = [
   new FlagSpec("bundle", "b", true), new FlagSpec("pid-file", "", true), new FlagSpec("console-socket", "", true),
@@ -47,7 +47,7 @@ function flagsFor(verb: string): FlagSpec[] | null {
   if (verb == "delete") return DELETE_FLAGS;
   if (verb == "list") return LIST_FLAGS;
   if (verb == "spec") return SPEC_FLAGS;
-  if (verb == "start" || verb == "state" || verb == "features") return PLAIN_FLAGS;
+  if (verb == "start" || verb == "state" || verb == "features" || verb == "pause" || verb == "resume") return PLAIN_FLAGS;
   return null;
 }
 
@@ -79,6 +79,7 @@ function execRequest(p: Parsed): Result<ExecRequest> {
   r.noNewPrivs = p.flag("no-new-privs");
   r.processLabel = p.get("process-label");
   r.apparmor = p.get("apparmor");
+  r.ignorePaused = p.flag("ignore-paused");
   const pf = p.get("preserve-fds", "0");
   const n = I32.parseInt(pf);
   if (n < 0 || n > 65536 || n.toString() != pf) return err<ExecRequest>(fail("invalid --preserve-fds", pf, "must be a number of fds"));
@@ -120,7 +121,8 @@ export function run(): i32 {
   if (g.rootless != "true" && g.rootless != "false" && g.rootless != "auto") return report(g, fail("invalid --rootless", g.rootless, "must be true, false or auto"));
 
   const verb = gf.positional[0];
-  if (!FEATURE_EXTRA_VERBS && (verb == "run" || verb == "ps" || verb == "spec" || verb == "features")) {
+  if ((!FEATURE_EXTRA_VERBS && (verb == "run" || verb == "ps" || verb == "spec" || verb == "features")) ||
+    (!FEATURE_CGROUPS && (verb == "pause" || verb == "resume"))) {
     return report(g, fail("command", "\"" + verb + "\"", "is not in this build of tsrun (" + BUILD_NAME + ")"));
   }
   debug(g, "argv: " + args.join(" "));
@@ -176,6 +178,9 @@ function dispatch(g: Globals, verb: string, p: Parsed): i32 {
     const fmt = p.get("format", "table");
     if (f == null && fmt != "table" && fmt != "json") f = fail("ps", "", "invalid --format \"" + fmt + "\" (table or json)");
     if (f == null) f = ps(g, p.positional[0], fmt, p.positional.slice(1));
+  } else if (FEATURE_CGROUPS && (verb == "pause" || verb == "resume")) {
+    f = positional(p, verb, 1, 1);
+    if (f == null) f = pauseResume(g, p.positional[0], verb == "pause");
   } else if (verb == "start" || verb == "state") {
     f = positional(p, verb, 1, 1);
     if (f == null) f = verb == "start" ? start(g, p.positional[0]) : state(g, p.positional[0]);
@@ -196,6 +201,8 @@ function dispatch(g: Globals, verb: string, p: Parsed): i32 {
   } else if (FEATURE_EXTRA_VERBS && verb == "features") {
     f = positional(p, verb, 0, 0);
     if (f == null) print(featuresJson() + "\n");
+  } else {
+    f = fail("command", "\"" + verb + "\"", "is not in this build of tsrun (" + BUILD_NAME + ")");
   }
   if (f != null) return report(g, f);
   return 0;

@@ -3,13 +3,15 @@ import { BUILD_NAME } from "../features";
 
 export const VERSION_TEXT = "tsrun version 0.1.0\nspec: 1.3.0\nbuild: AssemblyScript -> Wasm -> wasm2c, static, features: " + BUILD_NAME + "\n";
 
-const VERBS: string[] = ["create", "start", "run", "exec", "ps", "state", "kill", "delete", "list", "spec", "features"];
+const VERBS: string[] = ["create", "start", "run", "exec", "ps", "pause", "resume", "state", "kill", "delete", "list", "spec", "features"];
 const SUMMARY: string[] = [
   "create a container (init waits for start)",
   "start the user process of a created container",
   "create and start a container (foreground unless --detach)",
   "run a new process in a container",
   "list the processes of a container",
+  "freeze every process of a running container",
+  "thaw a paused container",
   "print the OCI state of a container",
   "send a signal to a container's init (or every process with --all)",
   "delete a container and everything tsrun created for it",
@@ -23,6 +25,8 @@ const USAGE: string[] = [
   "tsrun run [--bundle|-b DIR] [--pid-file F] [--console-socket S] [--detach|-d] [--no-pivot] [--no-new-keyring] [--preserve-fds N] ID",
   "tsrun exec [--process|-p FILE] [--detach|-d] [--pid-file F] [--cwd DIR] [--env|-e K=V]... [--user|-u UID[:GID]] [--additional-gids|-g G] [--cap CAP]... [--no-new-privs] [--preserve-fds N] ID [COMMAND ARGS...]",
   "tsrun ps [--format|-f table|json] ID [PS-ARGS...]",
+  "tsrun pause ID",
+  "tsrun resume ID",
   "tsrun state ID",
   "tsrun kill [--all|-a] ID [SIGNAL]   (SIGNAL: name with or without SIG, or number; default TERM)",
   "tsrun delete [--force|-f] ID",

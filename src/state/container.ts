@@ -19,6 +19,9 @@ export class ContainerState {
   newPidNs: bool = true;
   cgroupDirs: string[] = [];  // cgroup directories tsrun created (removed by delete)
   startSync: bool = false;    // start.fifo exists (see state/store.ts)
+  paused: bool = false;       // set by pause, cleared by resume
+  freezerDir: string = "";    // the cgroup pause/resume freeze
+  cgroupV2: bool = false;
   notifySocket: string = "";  // the host's NOTIFY_SOCKET at create, or "".
   poststart: Hook[] = [];
   poststop: Hook[] = [];
@@ -42,6 +45,9 @@ export class ContainerState {
     w.kbool("newPidNs", this.newPidNs);
     w.kstrs("cgroupDirs", this.cgroupDirs);
     if (this.startSync) w.kbool("startSync", true);
+    if (this.paused) w.kbool("paused", true);
+    if (this.freezerDir.length > 0) w.kstr("freezerDir", this.freezerDir);
+    if (this.cgroupV2) w.kbool("cgroupV2", true);
     if (this.notifySocket.length > 0) w.kstr("notifySocket", this.notifySocket);
     if (this.poststart.length > 0) writeHooks(w, "poststart", this.poststart);
     if (this.poststop.length > 0) writeHooks(w, "poststop", this.poststop);
@@ -68,6 +74,11 @@ export class ContainerState {
     const cg = v.get("cgroupDirs");
     if (cg != null) for (let i = 0; i < cg.items.length; i++) s.cgroupDirs.push(cg.items[i].text);
     s.notifySocket = text(v, "notifySocket");
+    s.freezerDir = text(v, "freezerDir");
+    const pz = v.get("paused");
+    s.paused = pz != null && pz.bool;
+    const v2 = v.get("cgroupV2");
+    s.cgroupV2 = v2 != null && v2.bool;
     const ss = v.get("startSync");
     s.startSync = ss != null && ss.bool;
     s.poststart = readHooks(v.get("poststart"));

@@ -43,6 +43,7 @@ export function initAlive(st: ContainerState): bool {
 
 export function statusOf(st: ContainerState, dirfd: i32): Status {
   if (!initAlive(st)) return Status.Stopped;
+  if (st.paused) return Status.Paused;
   const st2 = memory.data(144);
   if (sys.fstatat(dirfd, FIFO, st2, sys.AT_SYMLINK_NOFOLLOW) == 0) return Status.Created;
   return Status.Running;

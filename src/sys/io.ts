@@ -27,12 +27,13 @@ export function print(s: string): void { writeString(1, s); }
 export const MAX_FILE: i32 = 4 << 20;
 
 // Reads a whole file. The buffer is exactly as long as the content.
-export function readFd(fd: i32, what: string): Result<ArrayBuffer> {
+// sized: ask fstat for the size first (regular files: one buffer, one read); false for
+// /proc files, which report size 0.
+export function readFd(fd: i32, what: string, sized: bool = true): Result<ArrayBuffer> {
   let cap = 16384;
-  // Regular files with a size (not /proc's, which say 0): one buffer, one read.
   let expect = -1;
   const st = memory.data(144);
-  if (sys.fstat(fd, st) == 0 && (load<u32>(st, 24) & sys.S_IFMT) == sys.S_IFREG) {
+  if (sized && sys.fstat(fd, st) == 0 && (load<u32>(st, 24) & sys.S_IFMT) == sys.S_IFREG) {
     const size = load<i64>(st, 48);
     if (size > <i64>MAX_FILE) return err<ArrayBuffer>(fail("read", what, "larger than " + (MAX_FILE >> 20).toString() + " MiB"));
     if (size > 0) { expect = <i32>size; cap = expect; }
@@ -59,7 +60,7 @@ export function readFd(fd: i32, what: string): Result<ArrayBuffer> {
 export function readFileAt(dirfd: i32, path: string, what: string = path): Result<ArrayBuffer> {
   const fd = sys.openat(dirfd, path, sys.O_RDONLY | sys.O_CLOEXEC | sys.O_NOCTTY);
   if (fd < 0) return err<ArrayBuffer>(sysFail("open", what, fd));
-  const r = readFd(<i32>fd, what);
+  const r = readFd(<i32>fd, what, !path.startsWith("/proc/"));
   sys.close(<i32>fd);
   return r;
 }

@@ -36,6 +36,7 @@ export function relayPair(): Result<i32> {
 import { stateJson } from "./query";
 import { Status } from "../state/status";
 import { CgroupPlan, planCgroups, applyCgroups, removeCgroups } from "../cgroups/manager";
+import { Resources } from "../cgroups/resources";
 
 export class CreateRequest {
   id: string = "";
@@ -149,17 +150,19 @@ export function createContainer(g: Globals, req: CreateRequest): Result<Created>
   const plan = pr.value;
 
   let cg: CgroupPlan | null = null;
-  if (FEATURE_CGROUPS && spec.linux.resources != null) {
+  if (FEATURE_CGROUPS) {
+    const res = spec.linux.resources != null ? spec.linux.resources! : new Resources();
     const devs: string[] = [];
     for (let i = 0; i < spec.linux.devices.length; i++) {
       const d = spec.linux.devices[i];
       if (d.type != "p") devs.push((d.type == "b" ? "b " : "c ") + d.major.toString() + ":" + d.minor.toString() + " rwm");
     }
-    const cr = planCgroups(spec.linux.resources!, spec.linux.cgroupsPath, req.id, devs);
+    const cr = planCgroups(res, spec.linux.cgroupsPath, req.id, devs);
     if (!cr.ok) return err<Created>(cr.err!);
     cg = cr.value;
-    // Init waits until it is in its cgroups: limits hold before it does anything.
-    plan.waitForParent = true;
+    // Init waits until it is in its cgroups: limits hold before it does anything. (The
+    // freezer alone needs no wait: it only has to be in place before `start`.)
+    if (spec.linux.resources != null) plan.waitForParent = true;
   }
 
   debug(g, "create " + req.id + ": bundle " + bundle + ", clone3 flags 0x" + plan.cloneFlags.toString(16) +
@@ -263,8 +266,10 @@ function startInit(store: Store, dirfd: i32, req: CreateRequest, spec: Spec, pla
   // `delete --force` can clean up (and init dies with us until it is ready).
   let f: Failure | null = null;
   if (cg != null) {
-    f = applyCgroups(cg, child.pid);
-    st.cgroupDirs = cg.created;
+    f = applyCgroups(cg!, child.pid);
+    st.cgroupDirs = cg!.created;
+    st.freezerDir = cg!.freezerDir;
+    st.cgroupV2 = cg!.v2;
   }
   st.poststart = spec.hooks.poststart;
   st.startSync = startFifo >= 0;

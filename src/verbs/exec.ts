@@ -38,6 +38,7 @@ export class ExecRequest {
   preserveFds: i32 = 0;
   processLabel: string = "";
   apparmor: string = "";
+  ignorePaused: bool = false;
   args: string[] = [];
 }
 
@@ -124,7 +125,11 @@ export function exec(g: Globals, req: ExecRequest): Result<i32> {
   const r = loadContainer(g, req.id);
   if (r.err != null) { if (r.dirfd >= 0) sys.close(r.dirfd); return err<i32>(r.err!); }
   const c = r.loaded!;
-  if (c.status != Status.Created && c.status != Status.Running) {
+  if (c.status == Status.Paused && !req.ignorePaused) {
+    c.close();
+    return err<i32>(fail("exec", req.id, "the container is paused (resume it, or --ignore-paused)"));
+  }
+  if (c.status != Status.Created && c.status != Status.Running && c.status != Status.Paused) {
     c.close();
     return err<i32>(fail("exec", req.id, "cannot exec in a " + (c.status == Status.Stopped ? "stopped" : "paused") + " container"));
   }

@@ -9,7 +9,7 @@ import { readFd } from "../sys/io";
 import { bindNotify, forwardReady, NOTIFY_DIR } from "../linux/notify";
 import { loadContainer, Loaded, parseSignal, signalInit, signalAll, waitInitExit } from "./common";
 import { SIGKILL, SIGTERM } from "../linux/consts";
-import { removeCgroups } from "../cgroups/manager";
+import { removeCgroups, setFrozen } from "../cgroups/manager";
 import { FEATURE_HOOKS, FEATURE_CGROUPS } from "../features";
 import { runHook, runHooks } from "../hooks/run";
 import { stateJson } from "./query";
@@ -98,6 +98,8 @@ export function kill(g: Globals, id: string, signal: string, all: bool): Failure
 function stopAll(c: Loaded): void {
   if (c.state.newPidNs) signalInit(c.state, SIGKILL);
   else signalAll(c.state, SIGKILL);
+  // Frozen processes die only once thawed.
+  if (FEATURE_CGROUPS && c.status == Status.Paused) setFrozen(c.state.freezerDir, c.state.cgroupV2, false);
   waitInitExit(c.state, 10000);
 }
 
@@ -136,6 +138,26 @@ export function deleteContainer(g: Globals, id: string, force: bool): Failure | 
   }
   const c = r.loaded!;
   const f = removeLoaded(g, c, force);
+  c.close();
+  return f;
+}
+
+// pause / resume: freeze or thaw every process of the container through its cgroup.
+export function pauseResume(g: Globals, id: string, pause: bool): Failure | null {
+  const verb = pause ? "pause" : "resume";
+  const r = loadContainer(g, id);
+  if (r.err != null) { if (r.dirfd >= 0) sys.close(r.dirfd); return r.err; }
+  const c = r.loaded!;
+  let f: Failure | null = null;
+  // As runc: a created (not yet started) container can be paused too.
+  if (pause && c.status != Status.Running && c.status != Status.Created) f = fail(verb, id, "the container is " + statusName(c.status) + ", not running");
+  else if (!pause && c.status != Status.Paused) f = fail(verb, id, "the container is " + statusName(c.status) + ", not paused");
+  else if (!FEATURE_CGROUPS || c.state.freezerDir.length == 0) f = fail(verb, id, "the container has no freezer cgroup");
+  if (f == null) f = setFrozen(c.state.freezerDir, c.state.cgroupV2, pause);
+  if (f == null) {
+    c.state.paused = pause;
+    f = c.store.save(c.dirfd, c.state);
+  }
   c.close();
   return f;
 }
