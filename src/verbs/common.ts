@@ -3,7 +3,8 @@ import * as sys from "../sys/syscall";
 import { Failure, Result, ok, err, sysFail, fail } from "../errors/failure";
 import { EINTR, ESRCH } from "../errors/errno";
 import { Globals } from "../cli/globals";
-import { listDir } from "../sys/io";
+import { listDir, readFileAt } from "../sys/io";
+import { FEATURE_CGROUPS } from "../features";
 import { Store, validateId } from "../state/store";
 import { ContainerState } from "../state/container";
 import { Status, statusOf } from "../state/status";
@@ -93,10 +94,19 @@ function mntNs(pid: string): string {
   return n > 0 ? String.UTF8.decodeUnsafe(buf, <usize>n) : "";
 }
 
-// PIDs of every process in the container: those sharing init's mount namespace (every
-// tsrun container has its own; processes added by exec join it).
+// PIDs of every process in the container: the members of its freezer cgroup (every process
+// it forks, and every exec, is placed there); without cgroups (minimal build), those sharing
+// init's mount namespace (every tsrun container has its own; exec joins it).
 export function containerPids(st: ContainerState): i32[] {
   const out: i32[] = [];
+  if (FEATURE_CGROUPS && st.freezerDir.length > 0) {
+    const r = readFileAt(sys.AT_FDCWD, st.freezerDir + "/cgroup.procs");
+    if (r.ok) {
+      const lines = String.UTF8.decode(r.value).split("\n");
+      for (let i = 0; i < lines.length; i++) if (lines[i].length > 0) out.push(I32.parseInt(lines[i]));
+      return out;
+    }
+  }
   const want = mntNs(st.pid.toString());
   if (want.length == 0) return out;
   const names = listDir(sys.AT_FDCWD, "/proc", true);
