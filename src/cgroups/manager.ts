@@ -58,6 +58,7 @@ export class CgroupPlan {
   created: string[] = [];     // directories made by tsrun, deepest first
   v2: bool = false;
   freezerDir: string = "";    // where pause/resume write (v1 freezer, or the v2 cgroup)
+  allDirs: string[] = [];     // "controllers=dir" for every hierarchy (for update)
 }
 
 function findV1(h: CgroupHost, controller: string): Hierarchy | null {
@@ -86,6 +87,8 @@ export function planCgroups(res: Resources, cgroupsPath: string, id: string, ext
   const h = hr.value;
   const p = new CgroupPlan();
   const ctls = res.controllers();
+  for (let i = 0; i < h.v1.length; i++) p.allDirs.push(h.v1[i].controllers + "=" + h.v1[i].mount + resolvePath(cgroupsPath, h.v1[i].own, id));
+  if (h.pureV2) p.allDirs.push("=" + h.v2!.mount + resolvePath(cgroupsPath, h.v2!.own, id));
   if (h.pureV2) {
     if (res.hasDevices) return err<CgroupPlan>(fail("config.json", "", "linux.resources.devices: device rules on cgroup v2 need an eBPF program, not supported by this version of tsrun"));
     for (let i = 0; i < res.writes.length; i++) {
@@ -244,4 +247,58 @@ export function setFrozen(dir: string, v2: bool, frozen: bool): Failure | null {
     sys.nanosleep(ts);
   }
   return fail(frozen ? "pause" : "resume", dir, "the cgroup did not reach " + want);
+}
+
+// update: the limits in res written to the container's cgroups. A controller the container
+// had no cgroup in yet gets one: the container is frozen, every process moved in, thawed.
+// Returns the directories it created (for delete).
+export function updateCgroups(res: Resources, allDirs: string[], freezerDir: string, v2: bool, created: string[]): Failure | null {
+  const ctls = res.controllers();
+  for (let i = 0; i < ctls.length; i++) {
+    if (ctls[i] == "freezer") continue;
+    let dir = "";
+    for (let k = 0; k < allDirs.length; k++) {
+      const eq = allDirs[k].indexOf("=");
+      const names = allDirs[k].substring(0, eq).split(",");
+      if ((v2 && eq == 0) || names.includes(ctls[i])) dir = allDirs[k].substring(eq + 1);
+    }
+    if (dir.length == 0) return fail("update", ctls[i], "no such cgroup controller on this host");
+    const w: string[] = [];
+    if (ctls[i] == "devices") {
+      for (let k = 0; k < res.devices.length; k++) { const d = res.devices[k]; w.push(d.allow ? "devices.allow" : "devices.deny"); w.push(d.text()); }
+      const defs = defaultDeviceRules();
+      for (let k = 0; k < defs.length; k++) { w.push("devices.allow"); w.push(defs[k].text()); }
+    }
+    for (let k = 0; k < res.writes.length; k++) {
+      if (res.writes[k].controller != ctls[i]) continue;
+      if (v2) v2Writes(res.writes[k], w);
+      else { w.push(res.writes[k].file); w.push(res.writes[k].value); }
+    }
+    const mine: string[] = [];
+    const f = makeDirs(dir, mine);
+    for (let k = 0; k < mine.length; k++) created.unshift(mine[k]);
+    if (f != null) return f;
+    if (mine.length > 0 && !v2) {
+      const mf = moveAll(freezerDir, dir);
+      if (mf != null) return mf;
+    }
+    const wf = writeAll(dir, w);
+    if (wf != null) return wf;
+  }
+  return null;
+}
+
+// Moves every process of the freezer cgroup into dir, frozen so none can fork meanwhile.
+function moveAll(freezerDir: string, dir: string): Failure | null {
+  let f = setFrozen(freezerDir, false, true);
+  if (f != null) return f;
+  const r = readFileAt(sys.AT_FDCWD, freezerDir + "/cgroup.procs");
+  if (r.ok) {
+    const pids = String.UTF8.decode(r.value).split("\n");
+    for (let i = 0; i < pids.length && f == null; i++) {
+      if (pids[i].length > 0) f = writeExisting(dir + "/cgroup.procs", pids[i]);
+    }
+  }
+  const t = setFrozen(freezerDir, false, false);
+  return f != null ? f : t;
 }

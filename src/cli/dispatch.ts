@@ -13,6 +13,7 @@ import { run as runVerb } from "../verbs/run";
 import { spec } from "../verbs/spec";
 import { featuresJson } from "../verbs/features";
 import { ExecRequest, exec, ps } from "../verbs/exec";
+import { update } from "../verbs/update";
 import * as sys from "../sys/syscall";
 import { ensureSealedSelf } from "../linux/selfexec";
 import { FEATURE_EXTRA_VERBS, FEATURE_CGROUPS, BUILD_NAME } from "../features";
@@ -35,6 +36,14 @@ const EXEC_FLAGS: FlagSpec[] = [
   new FlagSpec("process-label", "", true), new FlagSpec("apparmor", "", true), new FlagSpec("ignore-paused", "", false),
   new FlagSpec("help", "h", false),
 ];
+const UPDATE_FLAGS: FlagSpec[] = [
+  new FlagSpec("resources", "r", true), new FlagSpec("memory", "", true), new FlagSpec("memory-swap", "", true),
+  new FlagSpec("memory-reservation", "", true), new FlagSpec("kernel-memory", "", true), new FlagSpec("kernel-memory-tcp", "", true),
+  new FlagSpec("cpu-shares", "", true), new FlagSpec("cpu-quota", "", true), new FlagSpec("cpu-period", "", true),
+  new FlagSpec("cpu-rt-runtime", "", true), new FlagSpec("cpu-rt-period", "", true), new FlagSpec("cpuset-cpus", "", true),
+  new FlagSpec("cpuset-mems", "", true), new FlagSpec("pids-limit", "", true), new FlagSpec("blkio-weight", "", true),
+  new FlagSpec("l3-cache-schema", "", true), new FlagSpec("mem-bw-schema", "", true), new FlagSpec("help", "h", false),
+];
 const PS_FLAGS: FlagSpec[] = [new FlagSpec("format", "f", true), new FlagSpec("help", "h", false)];
 const PLAIN_FLAGS: FlagSpec[] = [new FlagSpec("help", "h", false)];
 
@@ -44,6 +53,7 @@ function flagsFor(verb: string): FlagSpec[] | null {
   if (verb == "kill") return KILL_FLAGS;
   if (verb == "exec") return EXEC_FLAGS;
   if (verb == "ps") return PS_FLAGS;
+  if (verb == "update") return UPDATE_FLAGS;
   if (verb == "delete") return DELETE_FLAGS;
   if (verb == "list") return LIST_FLAGS;
   if (verb == "spec") return SPEC_FLAGS;
@@ -122,7 +132,7 @@ export function run(): i32 {
 
   const verb = gf.positional[0];
   if ((!FEATURE_EXTRA_VERBS && (verb == "run" || verb == "ps" || verb == "spec" || verb == "features")) ||
-    (!FEATURE_CGROUPS && (verb == "pause" || verb == "resume"))) {
+    (!FEATURE_CGROUPS && (verb == "pause" || verb == "resume" || verb == "update"))) {
     return report(g, fail("command", "\"" + verb + "\"", "is not in this build of tsrun (" + BUILD_NAME + ")"));
   }
   debug(g, "argv: " + args.join(" "));
@@ -178,6 +188,9 @@ function dispatch(g: Globals, verb: string, p: Parsed): i32 {
     const fmt = p.get("format", "table");
     if (f == null && fmt != "table" && fmt != "json") f = fail("ps", "", "invalid --format \"" + fmt + "\" (table or json)");
     if (f == null) f = ps(g, p.positional[0], fmt, p.positional.slice(1));
+  } else if (FEATURE_CGROUPS && verb == "update") {
+    f = positional(p, verb, 1, 1);
+    if (f == null) f = update(g, p.positional[0], p);
   } else if (FEATURE_CGROUPS && (verb == "pause" || verb == "resume")) {
     f = positional(p, verb, 1, 1);
     if (f == null) f = pauseResume(g, p.positional[0], verb == "pause");

@@ -3,7 +3,7 @@ import { BUILD_NAME } from "../features";
 
 export const VERSION_TEXT = "tsrun version 0.1.0\nspec: 1.3.0\nbuild: AssemblyScript -> Wasm -> wasm2c, static, features: " + BUILD_NAME + "\n";
 
-const VERBS: string[] = ["create", "start", "run", "exec", "ps", "pause", "resume", "state", "kill", "delete", "list", "spec", "features"];
+const VERBS: string[] = ["create", "start", "run", "exec", "ps", "pause", "resume", "update", "state", "kill", "delete", "list", "spec", "features"];
 const SUMMARY: string[] = [
   "create a container (init waits for start)",
   "start the user process of a created container",
@@ -12,6 +12,7 @@ const SUMMARY: string[] = [
   "list the processes of a container",
   "freeze every process of a running container",
   "thaw a paused container",
+  "change the cgroup limits of a container",
   "print the OCI state of a container",
   "send a signal to a container's init (or every process with --all)",
   "delete a container and everything tsrun created for it",
@@ -27,6 +28,7 @@ const USAGE: string[] = [
   "tsrun ps [--format|-f table|json] ID [PS-ARGS...]",
   "tsrun pause ID",
   "tsrun resume ID",
+  "tsrun update [--resources|-r FILE|-] [--memory B] [--memory-swap B] [--memory-reservation B] [--cpu-shares N] [--cpu-quota N] [--cpu-period N] [--pids-limit N] ID",
   "tsrun state ID",
   "tsrun kill [--all|-a] ID [SIGNAL]   (SIGNAL: name with or without SIG, or number; default TERM)",
   "tsrun delete [--force|-f] ID",

@@ -22,6 +22,7 @@ export class ContainerState {
   paused: bool = false;       // set by pause, cleared by resume
   freezerDir: string = "";    // the cgroup pause/resume freeze
   cgroupV2: bool = false;
+  cgroupAll: string[] = [];   // "controllers=dir" of every hierarchy (update creates as needed)
   notifySocket: string = "";  // the host's NOTIFY_SOCKET at create, or "".
   poststart: Hook[] = [];
   poststop: Hook[] = [];
@@ -48,6 +49,7 @@ export class ContainerState {
     if (this.paused) w.kbool("paused", true);
     if (this.freezerDir.length > 0) w.kstr("freezerDir", this.freezerDir);
     if (this.cgroupV2) w.kbool("cgroupV2", true);
+    if (this.cgroupAll.length > 0) w.kstrs("cgroupAll", this.cgroupAll);
     if (this.notifySocket.length > 0) w.kstr("notifySocket", this.notifySocket);
     if (this.poststart.length > 0) writeHooks(w, "poststart", this.poststart);
     if (this.poststop.length > 0) writeHooks(w, "poststop", this.poststop);
@@ -75,6 +77,8 @@ export class ContainerState {
     if (cg != null) for (let i = 0; i < cg.items.length; i++) s.cgroupDirs.push(cg.items[i].text);
     s.notifySocket = text(v, "notifySocket");
     s.freezerDir = text(v, "freezerDir");
+    const ca = v.get("cgroupAll");
+    if (ca != null) for (let i = 0; i < ca.items.length; i++) s.cgroupAll.push(ca.items[i].text);
     const pz = v.get("paused");
     s.paused = pz != null && pz.bool;
     const v2 = v.get("cgroupV2");

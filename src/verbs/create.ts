@@ -269,6 +269,7 @@ function startInit(store: Store, dirfd: i32, req: CreateRequest, spec: Spec, pla
     f = applyCgroups(cg!, child.pid);
     st.cgroupDirs = cg!.created;
     st.freezerDir = cg!.freezerDir;
+    st.cgroupAll = cg!.allDirs;
     st.cgroupV2 = cg!.v2;
   }
   st.poststart = spec.hooks.poststart;

@@ -9,7 +9,7 @@ import { baseConfig } from '../lib/bundle.mjs';
 
 setup(test);
 
-const VERBS = ['create', 'start', 'run', 'exec', 'ps', 'pause', 'resume', 'state', 'kill', 'delete', 'list', 'spec', 'features'];
+const VERBS = ['create', 'start', 'run', 'exec', 'ps', 'pause', 'resume', 'update', 'state', 'kill', 'delete', 'list', 'spec', 'features'];
 
 test('--version prints a version line', () => {
   const r = ok(rt(['--version'], { root: false }));

@@ -1,0 +1,97 @@
+// update: change a running container's cgroup limits (`--resources FILE|-` with a
+// linux.resources JSON object, or runc's single-resource flags). 0 / absent = unchanged.
+import * as sys from "../sys/syscall";
+import { Failure, Result, ok, err, fail } from "../errors/failure";
+import { Globals } from "../cli/globals";
+import { Parsed } from "../cli/flags";
+import { readFd, readFile } from "../sys/io";
+import { parseJsonBuffer } from "../json/reader";
+import { Checker } from "../spec/parse";
+import { Resources, parseResources } from "../cgroups/resources";
+import { updateCgroups } from "../cgroups/manager";
+import { Status } from "../state/status";
+import { loadContainer } from "./common";
+
+// "64m", "1G", "1048576", "-1" -> bytes (runc's RAMInBytes units, binary multiples).
+export function parseBytes(s: string): i64 {
+  if (s == "-1") return -1;
+  let n = s.toLowerCase();
+  if (n.endsWith("b")) n = n.substring(0, n.length - 1);
+  let mult: i64 = 1;
+  const last = n.length > 0 ? n.charAt(n.length - 1) : "";
+  const units = ["k", "m", "g", "t"];
+  const u = units.indexOf(last);
+  if (u >= 0) { n = n.substring(0, n.length - 1); mult = (<i64>1) << (10 * (u + 1)); }
+  const v = I64.parseInt(n);
+  if (n.length == 0 || v.toString() != n || v < 0) return -2;
+  return v * mult;
+}
+
+const FLAG_KEYS: string[] = ["memory", "memory-reservation", "memory-swap", "cpu-shares", "cpu-quota", "cpu-period", "pids-limit"];
+const JSON_PATHS: string[] = ["memory.limit", "memory.reservation", "memory.swap", "cpu.shares", "cpu.quota", "cpu.period", "pids.limit"];
+const UNSUPPORTED: string[] = ["kernel-memory", "kernel-memory-tcp", "cpu-rt-runtime", "cpu-rt-period", "cpuset-cpus", "cpuset-mems", "l3-cache-schema", "mem-bw-schema"];
+
+// The single-resource flags as a linux.resources JSON text.
+function flagsJson(p: Parsed): Result<string> {
+  for (let i = 0; i < UNSUPPORTED.length; i++) {
+    if (p.has(UNSUPPORTED[i])) return err<string>(fail("update", "--" + UNSUPPORTED[i], "is not supported by this version of tsrun"));
+  }
+  if (p.has("blkio-weight") && p.get("blkio-weight") != "0") return err<string>(fail("update", "--blkio-weight", "is not supported by this version of tsrun"));
+  const groups: string[] = ["memory", "cpu", "pids"];
+  const parts: string[] = [];
+  for (let g = 0; g < groups.length; g++) {
+    const fields: string[] = [];
+    for (let i = 0; i < FLAG_KEYS.length; i++) {
+      if (!JSON_PATHS[i].startsWith(groups[g] + ".") || !p.has(FLAG_KEYS[i])) continue;
+      const raw = p.get(FLAG_KEYS[i]);
+      const v = FLAG_KEYS[i].startsWith("memory") ? parseBytes(raw) : I64.parseInt(raw);
+      if (v < -1 || (!FLAG_KEYS[i].startsWith("memory") && v.toString() != raw)) {
+        return err<string>(fail("update", "--" + FLAG_KEYS[i], "invalid value \"" + raw + "\""));
+      }
+      fields.push("\"" + JSON_PATHS[i].substring(groups[g].length + 1) + "\":" + v.toString());
+    }
+    if (fields.length > 0) parts.push("\"" + groups[g] + "\":{" + fields.join(",") + "}");
+  }
+  return ok<string>("{" + parts.join(",") + "}");
+}
+
+export function update(g: Globals, id: string, p: Parsed): Failure | null {
+  let buf: ArrayBuffer;
+  let what = "--resources";
+  if (p.has("resources")) {
+    const file = p.get("resources");
+    what = file == "-" ? "resources (stdin)" : file;
+    const r = file == "-" ? readFd(0, what, false) : readFile(file);
+    if (!r.ok) return r.err;
+    buf = r.value;
+  } else {
+    const j = flagsJson(p);
+    if (!j.ok) return j.err;
+    buf = String.UTF8.encode(j.value);
+  }
+  const jr = parseJsonBuffer(buf, what);
+  if (jr.err != null) return jr.err;
+  const c = new Checker(what);
+  const o = c.object(jr.value, "resources", true);
+  if (o == null) return c.err;
+  const res = parseResources(c, o!);
+  if (c.err != null) return c.err;
+
+  const lr = loadContainer(g, id);
+  if (lr.err != null) { if (lr.dirfd >= 0) sys.close(lr.dirfd); return lr.err; }
+  const ct = lr.loaded!;
+  let f: Failure | null = null;
+  if (ct.status == Status.Stopped) f = fail("update", id, "the container is stopped");
+  else if (ct.state.cgroupAll.length == 0) f = fail("update", id, "the container has no cgroups");
+  if (f == null) {
+    const created: string[] = [];
+    f = updateCgroups(res, ct.state.cgroupAll, ct.state.freezerDir, ct.state.cgroupV2, created);
+    if (created.length > 0) {
+      ct.state.cgroupDirs = created.concat(ct.state.cgroupDirs);
+      const sf = ct.store.save(ct.dirfd, ct.state);
+      if (f == null) f = sf;
+    }
+  }
+  ct.close();
+  return f;
+}
