@@ -80,6 +80,15 @@ function v2Writes(w: CgroupWrite, out: string[]): void {
   }
 }
 
+// v1 device rules as file=value pairs: the config's rules in order, then runc's defaults
+// and the config's own device nodes.
+function deviceWrites(res: Resources, extraDevices: string[], w: string[]): void {
+  for (let k = 0; k < res.devices.length; k++) { const d = res.devices[k]; w.push(d.allow ? "devices.allow" : "devices.deny"); w.push(d.text()); }
+  const defs = defaultDeviceRules();
+  for (let k = 0; k < defs.length; k++) { w.push("devices.allow"); w.push(defs[k].text()); }
+  for (let k = 0; k < extraDevices.length; k++) { w.push("devices.allow"); w.push(extraDevices[k]); }
+}
+
 // Decides directories and file writes; no filesystem change yet.
 export function planCgroups(res: Resources, cgroupsPath: string, id: string, extraDevices: string[]): Result<CgroupPlan> {
   const hr = hostCgroups();
@@ -116,13 +125,7 @@ export function planCgroups(res: Resources, cgroupsPath: string, id: string, ext
     const dir = hier.mount + resolvePath(cgroupsPath, hier.own, id);
     if (ctls[i] == "freezer") p.freezerDir = dir;
     const w: string[] = [];
-    if (ctls[i] == "devices") {
-      // Config rules in order, then the defaults and the config's own device nodes.
-      for (let k = 0; k < res.devices.length; k++) { const d = res.devices[k]; w.push(d.allow ? "devices.allow" : "devices.deny"); w.push(d.text()); }
-      const defs = defaultDeviceRules();
-      for (let k = 0; k < defs.length; k++) { w.push("devices.allow"); w.push(defs[k].text()); }
-      for (let k = 0; k < extraDevices.length; k++) { w.push("devices.allow"); w.push(extraDevices[k]); }
-    }
+    if (ctls[i] == "devices") deviceWrites(res, extraDevices, w);
     for (let k = 0; k < res.writes.length; k++) {
       if (res.writes[k].controller == ctls[i]) { w.push(res.writes[k].file); w.push(res.writes[k].value); }
     }
@@ -264,11 +267,7 @@ export function updateCgroups(res: Resources, allDirs: string[], freezerDir: str
     }
     if (dir.length == 0) return fail("update", ctls[i], "no such cgroup controller on this host");
     const w: string[] = [];
-    if (ctls[i] == "devices") {
-      for (let k = 0; k < res.devices.length; k++) { const d = res.devices[k]; w.push(d.allow ? "devices.allow" : "devices.deny"); w.push(d.text()); }
-      const defs = defaultDeviceRules();
-      for (let k = 0; k < defs.length; k++) { w.push("devices.allow"); w.push(defs[k].text()); }
-    }
+    if (ctls[i] == "devices") deviceWrites(res, [], w);
     for (let k = 0; k < res.writes.length; k++) {
       if (res.writes[k].controller != ctls[i]) continue;
       if (v2) v2Writes(res.writes[k], w);
