@@ -58,7 +58,7 @@ export function parseSignal(s: string): i32 {
   if (allDigits) {
     if (s.length > 2) return -1;
     const n = I32.parseInt(s);
-    return n >= 1 && n <= 64 ? n : -1;
+    return n >= 0 && n <= 64 ? n : -1; // 0: only checks that init exists (as runc)
   }
   let name = s.toUpperCase();
   if (name.startsWith("SIG")) name = name.substring(3);

@@ -99,6 +99,7 @@ test('signals: names with or without SIG, numbers, real-time', () => {
   assert.is(wasm.signalNumber('RTMIN+3'), 37);
   assert.is(wasm.signalNumber('NOPE'), -1);
   assert.is(wasm.signalNumber('99'), -1);
+  assert.is(wasm.signalNumber('0'), 0, 'signal 0 checks existence, as runc');
 });
 
 test('CLI flags as runc parses them', () => {
