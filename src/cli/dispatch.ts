@@ -71,6 +71,13 @@ function positional(p: Parsed, verb: string, min: i32, max: i32): Failure | null
   return null;
 }
 
+function preserveFds(p: Parsed): Result<i32> {
+  const pf = p.get("preserve-fds", "0");
+  const n = I32.parseInt(pf);
+  if (n < 0 || n > 65536 || n.toString() != pf) return err<i32>(fail("invalid --preserve-fds", pf, "must be a number of fds"));
+  return ok<i32>(n);
+}
+
 function execRequest(p: Parsed): Result<ExecRequest> {
   const r = new ExecRequest();
   r.id = p.positional[0];
@@ -90,10 +97,9 @@ function execRequest(p: Parsed): Result<ExecRequest> {
   r.processLabel = p.get("process-label");
   r.apparmor = p.get("apparmor");
   r.ignorePaused = p.flag("ignore-paused");
-  const pf = p.get("preserve-fds", "0");
-  const n = I32.parseInt(pf);
-  if (n < 0 || n > 65536 || n.toString() != pf) return err<ExecRequest>(fail("invalid --preserve-fds", pf, "must be a number of fds"));
-  r.preserveFds = n;
+  const n = preserveFds(p);
+  if (!n.ok) return err<ExecRequest>(n.err!);
+  r.preserveFds = n.value;
   return ok<ExecRequest>(r);
 }
 
@@ -105,10 +111,9 @@ function createRequest(p: Parsed): Result<CreateRequest> {
   r.consoleSocket = p.get("console-socket");
   r.noPivot = p.flag("no-pivot");
   r.noNewKeyring = p.flag("no-new-keyring");
-  const pf = p.get("preserve-fds", "0");
-  const n = I32.parseInt(pf);
-  if (n < 0 || n > 65536 || n.toString() != pf) return err<CreateRequest>(fail("invalid --preserve-fds", pf, "must be a number of fds"));
-  r.preserveFds = n;
+  const n = preserveFds(p);
+  if (!n.ok) return err<CreateRequest>(n.err!);
+  r.preserveFds = n.value;
   return ok<CreateRequest>(r);
 }
 

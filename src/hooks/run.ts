@@ -1,6 +1,7 @@
 // Runs one OCI hook: fork, the container state JSON on stdin, execve(path, args, env),
 // wait with the hook's timeout (killed and failed when it passes). Used by the parent
 // (prestart, createRuntime, poststart, poststop) and by init (createContainer, startContainer).
+import { forkProcess, unblockSignals } from "../sys/process";
 import * as sys from "../sys/syscall";
 import { Failure, fail, sysFail } from "../errors/failure";
 import { EINTR } from "../errors/errno";
@@ -26,15 +27,10 @@ export function runHook(kind: string, h: Hook, stateJson: string): Failure | nul
   const rd = load<i32>(fds), wr = load<i32>(fds, 4);
   // The exec error, if any, comes back on this close-on-exec pipe (EOF: exec happened).
   const errRd = load<i32>(fds, 8), errWr = load<i32>(fds, 12);
-  const args = memory.data(88);
-  memory.fill(args, 0, 88);
-  store<u64>(args, <u64>SIGCHLD, 32);
-  rc = sys.clone3(args, 88);
+  rc = forkProcess(0);
   if (rc == 0) {
     sys.dup3(rd, 0, 0);
-    const empty = memory.data(8);
-    store<u64>(empty, 0);
-    sys.sigprocmask(2, empty, 0);
+    unblockSignals();
     const e = sys.execve(path, argv, envp);
     writeString(errWr, sysFail("exec", what, e).message());
     sys.exit(127);

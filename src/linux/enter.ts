@@ -1,5 +1,6 @@
 // Adding a process to a running container (`exec`): join init's namespaces through its
 // pidfd, its cgroups, then the process setup container init uses, then exec.
+import { forkProcess, unblockSignals } from "../sys/process";
 import * as sys from "../sys/syscall";
 import { Failure, Result, ok, err, sysFail, fail } from "../errors/failure";
 import { EINTR } from "../errors/errno";
@@ -13,7 +14,8 @@ const NS_NAMES: string[] = ["user", "mnt", "pid", "net", "ipc", "uts", "cgroup",
 const NS_FLAGS: u64[] = [CLONE_NEWUSER, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWNET, CLONE_NEWIPC, CLONE_NEWUTS,
   CLONE_NEWCGROUP, CLONE_NEWTIME];
 
-function nsLink(pid: string, name: string): string {
+// The identity of a namespace of a process ("mnt:[4026531840]"), or "".
+export function nsLink(pid: string, name: string): string {
   const buf = memory.data(128);
   const n = sys.readlinkat(sys.AT_FDCWD, "/proc/" + pid + "/ns/" + name, buf, 128);
   return n > 0 ? String.UTF8.decodeUnsafe(buf, <usize>n) : "";
@@ -71,10 +73,7 @@ export function enterContainer(p: Plan, pidfd: i32, nsFlags: u64, cgroupProcs: s
     rc = sys.setns(pidfd, <i32>forChildren);
     if (rc < 0) { sys.close(parentEnd); sys.close(childEnd); return err<i32>(sysFail("join pid/time namespace of", "container init", rc)); }
   }
-  const args = memory.data(88);
-  memory.fill(args, 0, 88);
-  store<u64>(args, <u64>SIGCHLD, 32);
-  rc = sys.clone3(args, 88);
+  rc = forkProcess(0);
   if (rc == 0) {
     sys.close(parentEnd);
     childSide(p, pidfd, nsFlags & ~forChildren, childEnd);
@@ -126,9 +125,7 @@ function childSide(p: Plan, pidfd: i32, nsFlags: u64, sync: i32): void {
   if (f != null) { writeString(sync, f.message()); sys.exit(1); }
   closeFds(p);
   if (p.cpusFinal != null) sys.sys6Raw(203, 0, 128, sys.host(p.cpusFinal!.dataStart), 0, 0, 0);
-  const empty = memory.data(8);
-  store<u64>(empty, 0);
-  sys.sigprocmask(2, empty, 0);
+  unblockSignals();
   const rc = sys.execve(sys.cstr(exe!), p.argv, p.envp);
   writeString(sync, sysFail("exec", exe!, rc).message());
   sys.exit(127);

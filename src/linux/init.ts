@@ -1,6 +1,7 @@
 // Container init: runs in the child of clone3 and executes the plan, nothing else.
 // Reports one message to the parent over the sync socket: "\0" when ready (blocked on
 // exec.fifo), or "\1<error>" and exit 1. Then waits for `start` and execs the user process.
+import { unblockSignals } from "../sys/process";
 import * as sys from "../sys/syscall";
 import { Failure, Result, ok, err, sysFail, fail } from "../errors/failure";
 import { ENOENT, EINTR, EEXIST, ENOSYS } from "../errors/errno";
@@ -303,9 +304,7 @@ export function containerInit(p: Plan): void {
     if (hf != null) startFailed(p, hf.message());
   }
   if (p.cpusFinal != null) setAffinity(p.cpusFinal!);
-  const empty = memory.data(8);
-  store<u64>(empty, 0);
-  sys.sigprocmask(2 /* SIG_SETMASK */, empty, 0);
+  unblockSignals();
   const rc = sys.execve(sys.cstr(exe), p.argv, p.envp);
   startFailed(p, sysFail("exec", exe, rc).message());
 }

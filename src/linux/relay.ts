@@ -1,6 +1,7 @@
 // A foreground terminal without a console socket (`run` or `exec -t` in a shell): tsrun
 // holds the pty master itself and relays between it and its own stdin/stdout, with the
 // caller's terminal in raw mode, window size changes passed on and signals forwarded.
+import { shellStatus } from "../sys/process";
 import * as sys from "../sys/syscall";
 import { Result, ok, err, sysFail } from "../errors/failure";
 import { EINTR, EAGAIN } from "../errors/errno";
@@ -83,8 +84,7 @@ export function relayTerminal(master: i32, pid: i32, mask: usize): i32 {
       if (w <= 0) break;
       if (<i32>w == pid) {
         exited = true;
-        const s = load<i32>(status);
-        code = (s & 0x7f) == 0 ? (s >> 8) & 0xff : 128 + (s & 0x7f);
+        code = shellStatus(load<i32>(status));
       }
     }
   }

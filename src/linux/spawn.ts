@@ -1,5 +1,6 @@
 // The parent side of container creation: one clone3 with every new namespace, uid/gid
 // maps for a new user namespace, and the wait for init's ready/error message.
+import { forkProcess } from "../sys/process";
 import * as sys from "../sys/syscall";
 import { Failure, Result, ok, err, sysFail, fail } from "../errors/failure";
 import { EINTR } from "../errors/errno";
@@ -45,11 +46,7 @@ export function spawnInit(p: Plan): Result<Child> {
     else f = writeExisting("/proc/self/timens_offsets", p.timeOffsets);
     if (f != null) { sys.close(parentEnd); sys.close(childEnd); return err<Child>(f.within("linux.timeOffsets")); }
   }
-  const args = memory.data(88);
-  memory.fill(args, 0, 88);
-  store<u64>(args, p.cloneFlags);
-  store<u64>(args, <u64>SIGCHLD, 32); // exit_signal
-  rc = sys.clone3(args, 88);
+  rc = forkProcess(p.cloneFlags);
   if (rc == 0) {
     sys.close(parentEnd);
     containerInit(p);

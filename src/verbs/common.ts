@@ -1,4 +1,5 @@
 // Helpers shared by the verbs: the state store, a loaded container, signals.
+import { nsLink } from "../linux/enter";
 import * as sys from "../sys/syscall";
 import { Failure, Result, ok, err, sysFail, fail } from "../errors/failure";
 import { EINTR, ESRCH } from "../errors/errno";
@@ -87,12 +88,6 @@ export function signalInit(st: ContainerState, sig: i32): i64 {
   return rc;
 }
 
-// The mount namespace identity of a process ("mnt:[4026531840]"), or "".
-function mntNs(pid: string): string {
-  const buf = memory.data(128);
-  const n = sys.readlinkat(sys.AT_FDCWD, "/proc/" + pid + "/ns/mnt", buf, 128);
-  return n > 0 ? String.UTF8.decodeUnsafe(buf, <usize>n) : "";
-}
 
 // PIDs of every process in the container: the members of its freezer cgroup (every process
 // it forks, and every exec, is placed there); without cgroups (minimal build), those sharing
@@ -107,12 +102,12 @@ export function containerPids(st: ContainerState): i32[] {
       return out;
     }
   }
-  const want = mntNs(st.pid.toString());
+  const want = nsLink(st.pid.toString(), "mnt");
   if (want.length == 0) return out;
   const names = listDir(sys.AT_FDCWD, "/proc", true);
   for (let i = 0; i < names.length; i++) {
     const c = names[i].charCodeAt(0);
-    if (c >= 0x30 && c <= 0x39 && mntNs(names[i]) == want) out.push(I32.parseInt(names[i]));
+    if (c >= 0x30 && c <= 0x39 && nsLink(names[i], "mnt") == want) out.push(I32.parseInt(names[i]));
   }
   return out;
 }

@@ -1,9 +1,10 @@
 // exec: run one more process in a created or running container; ps: list its processes.
+import { forkProcess, shellStatus } from "../sys/process";
 import * as sys from "../sys/syscall";
 import { Failure, Result, ok, err, fail, sysFail } from "../errors/failure";
 import { Globals } from "../cli/globals";
 import { debug } from "../cli/report";
-import { print, readFile, writeString } from "../sys/io";
+import { print, readFile, readFd, writeString } from "../sys/io";
 import { parseJsonBuffer } from "../json/reader";
 import { Checker, parseProcess } from "../spec/parse";
 import { Process } from "../spec/model";
@@ -215,10 +216,7 @@ function psTable(pids: i32[], args: string[]): Failure | null {
   const argv = sys.cstrArray(["ps"].concat(args));
   const envp = sys.cstrArray(["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]);
   const paths = [sys.cstr("/bin/ps"), sys.cstr("/usr/bin/ps")];
-  const ca = memory.data(88);
-  memory.fill(ca, 0, 88);
-  store<u64>(ca, 17, 32);
-  rc = sys.clone3(ca, 88);
+  rc = forkProcess(0);
   if (rc == 0) {
     sys.dup3(wr, 1, 0);
     for (let i = 0; i < paths.length; i++) sys.execve(paths[i], argv, envp);
@@ -227,11 +225,14 @@ function psTable(pids: i32[], args: string[]): Failure | null {
   }
   sys.close(wr);
   if (rc < 0) { sys.close(rd); return sysFail("fork", "ps", rc); }
-  const out = readAllFd(rd);
+  const rr = readFd(rd, "ps output", false);
   sys.close(rd);
   const st = memory.data(8);
   while (sys.wait4(<i32>rc, st, 0) == -4) {}
-  if ((load<i32>(st) >> 8) != 0) return fail("ps", args.join(" "), "failed (exit status " + ((load<i32>(st) >> 8) & 0xff).toString() + ")");
+  const code = shellStatus(load<i32>(st));
+  if (code != 0) return fail("ps", args.join(" "), "failed (exit status " + code.toString() + ")");
+  if (!rr.ok) return rr.err;
+  const out = String.UTF8.decode(rr.value);
   const lines = out.split("\n");
   if (lines.length == 0) return null;
   const head = lines[0].trim().split(" ").filter((x: string): bool => x.length > 0);
@@ -246,14 +247,3 @@ function psTable(pids: i32[], args: string[]): Failure | null {
   return null;
 }
 
-function readAllFd(fd: i32): string {
-  let s = "";
-  const buf = new ArrayBuffer(16384);
-  while (true) {
-    const n = sys.read(fd, changetype<usize>(buf), 16384);
-    if (n == -4) continue;
-    if (n <= 0) break;
-    s += String.UTF8.decodeUnsafe(changetype<usize>(buf), <usize>n);
-  }
-  return s;
-}

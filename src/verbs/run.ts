@@ -1,5 +1,6 @@
 // run: create + start, then (unless --detach) wait for the container, forwarding
 // signals to it, remove it, and exit with its status.
+import { shellStatus } from "../sys/process";
 import * as sys from "../sys/syscall";
 import { Failure, Result, ok, err, sysFail } from "../errors/failure";
 import { EINTR, EAGAIN, ECHILD } from "../errors/errno";
@@ -77,9 +78,7 @@ export function waitForward(pid: i32, mask: usize): i32 {
       if (w <= 0) { if (w == -ECHILD) return 255; break; }
       if (<i32>w == pid) {
         if (sfd >= 0) sys.close(<i32>sfd);
-        const s = load<i32>(status);
-        const sig = s & 0x7f;
-        return sig == 0 ? (s >> 8) & 0xff : 128 + sig;
+        return shellStatus(load<i32>(status));
       }
     }
   }
