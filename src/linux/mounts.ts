@@ -12,18 +12,19 @@ const MOVE_MOUNT_F_EMPTY_PATH: i64 = 4, MOVE_MOUNT_T_EMPTY_PATH: i64 = 0x40;
 
 const attr = memory.data(32);
 
-// mount_setattr(fd, "", AT_EMPTY_PATH [| AT_RECURSIVE], {set, clr, propagation}).
-export function setAttr(fd: i32, path: string, set: u64, clr: u64, propagation: u64, recursive: bool): i64 {
+// mount_setattr(fd, "", AT_EMPTY_PATH [| AT_RECURSIVE], {set, clr, propagation, userns_fd}).
+export function setAttr(fd: i32, path: string, set: u64, clr: u64, propagation: u64, recursive: bool, usernsFd: i32 = 0): i64 {
   store<u64>(attr, set);
   store<u64>(attr, clr, 8);
   store<u64>(attr, propagation, 16);
-  store<u64>(attr, 0, 24);
+  store<u64>(attr, <u64>usernsFd, 24);
   const flags = (path.length == 0 ? sys.AT_EMPTY_PATH : 0) | (recursive ? sys.AT_RECURSIVE : 0);
   return sys.mountSetattr(fd, path, flags, attr, 32);
 }
 
 function bindMount(rootfd: i32, op: MountOp): Failure | null {
-  const tree = sys.sys6Raw(SYS_open_tree, sys.AT_FDCWD, sys.cstr(op.source),
+  // An idmapped source was cloned and mapped by the parent (linux/idmap.ts).
+  const tree = op.treeFd >= 0 ? <i64>op.treeFd : sys.sys6Raw(SYS_open_tree, sys.AT_FDCWD, sys.cstr(op.source),
     OPEN_TREE_CLONE | sys.O_CLOEXEC | (op.recursive ? sys.AT_RECURSIVE : 0), 0, 0, 0);
   if (tree < 0) return sysFail("bind mount", op.source, tree);
   const t = <i32>tree;

@@ -8,18 +8,11 @@ import { writeExisting, writeString } from "../sys/io";
 import { Plan } from "../plan/plan";
 import { IdMapping } from "../spec/model";
 import { containerInit } from "./init";
+import { mapText, prepareIdmappedMounts, closeIdmappedMounts } from "./idmap";
 import { AF_UNIX, SOCK_SEQPACKET, SOCK_CLOEXEC, SIGCHLD, SIGKILL, CLONE_NEWPID, CLONE_NEWTIME } from "./consts";
 
 export class Child {
   constructor(public pid: i32, public syncFd: i32) {}
-}
-
-function mapText(ms: IdMapping[]): string {
-  let s = "";
-  for (let i = 0; i < ms.length; i++) {
-    s += ms[i].containerID.toString() + " " + ms[i].hostID.toString() + " " + ms[i].size.toString() + "\n";
-  }
-  return s;
 }
 
 // clone3 into init. Returns the child (parent side) or a Failure; the child never returns.
@@ -46,12 +39,15 @@ export function spawnInit(p: Plan): Result<Child> {
     else f = writeExisting("/proc/self/timens_offsets", p.timeOffsets);
     if (f != null) { sys.close(parentEnd); sys.close(childEnd); return err<Child>(f.within("linux.timeOffsets")); }
   }
+  const mf = prepareIdmappedMounts(p);
+  if (mf != null) { sys.close(parentEnd); sys.close(childEnd); return err<Child>(mf); }
   rc = forkProcess(p.cloneFlags);
   if (rc == 0) {
     sys.close(parentEnd);
     containerInit(p);
     sys.exit(1);
   }
+  closeIdmappedMounts(p);
   sys.close(childEnd);
   if (rc < 0) { sys.close(parentEnd); return err<Child>(sysFail("clone3", "container init", rc)); }
   return ok<Child>(new Child(<i32>rc, parentEnd));

@@ -91,6 +91,14 @@ function compileMount(m: Mount, index: i32, bundle: string): Result<MountOp> {
     const rc = sys.fstatat(sys.AT_FDCWD, op.source, st, 0);
     if (rc < 0) return err<MountOp>(sysFail(where + ".source", op.source, rc));
     op.isFile = (load<u32>(st, 24) & sys.S_IFMT) != sys.S_IFDIR;
+    if (m.idmap) {
+      // runc's rule too: the kernel wants CAP_SYS_ADMIN over the source filesystem.
+      if (sys.geteuid() != 0) return err<MountOp>(fail("config.json", "", where + ".options: idmapped mounts need root (they are not supported in rootless containers)"));
+      op.idmap = true;
+      op.idmapRecursive = m.idmapRecursive;
+      op.idmapUid = m.uidMappings;
+      op.idmapGid = m.gidMappings;
+    }
     return ok<MountOp>(op);
   }
   op.source = m.source.length > 0 ? m.source : m.type;
@@ -172,6 +180,13 @@ export function compile(spec: Spec, opts: CreateOptions, lastCap: i32): Result<P
     if (!r.ok) return err<Plan>(r.err!);
     const op = r.value;
     if (op.dest == "dev" && op.kind == MountKind.Bind) devIsBind = true;
+    if (op.idmap && op.idmapUid.length == 0) {
+      // "idmap" alone: the container's user namespace mappings (or the one it joins).
+      const u = L.namespace("user");
+      if (u != null && u.path.length > 0) op.idmapUsernsPath = u.path;
+      op.idmapUid = L.uidMappings;
+      op.idmapGid = L.gidMappings;
+    }
     p.mounts.push(op);
   }
 

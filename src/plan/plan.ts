@@ -1,4 +1,4 @@
-import { Hook } from "../spec/model";
+import { Hook, IdMapping } from "../spec/model";
 import { Scheduler } from "../spec/procextra";
 
 // The plan: everything container init has to do, decided in the parent before clone3.
@@ -24,6 +24,15 @@ export class MountOp {
   cgroupDirs: string[] = [];
   cgroupData: string[] = [];
   cgroupOwn: string[] = [];       // tsrun's own path in each hierarchy (bound in a user namespace)
+  // Idmapped bind: the mappings (or a user namespace to take them from), applied by the
+  // parent (the kernel wants CAP_SYS_ADMIN over the source filesystem), which hands init
+  // the detached mount as treeFd.
+  idmap: bool = false;
+  idmapRecursive: bool = false;
+  idmapUid: IdMapping[] = [];
+  idmapGid: IdMapping[] = [];
+  idmapUsernsPath: string = "";
+  treeFd: i32 = -1;
 }
 
 export class DeviceOp {

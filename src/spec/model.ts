@@ -57,6 +57,11 @@ export class Mount {
   recAttrSet: u64 = 0;
   recAttrClr: u64 = 0;
   data: string = "";
+  // Idmapped mount: "idmap"/"ridmap" or uidMappings/gidMappings (mount_setattr MOUNT_ATTR_IDMAP).
+  idmap: bool = false;
+  idmapRecursive: bool = false;
+  uidMappings: IdMapping[] = [];
+  gidMappings: IdMapping[] = [];
 }
 
 export class Namespace {

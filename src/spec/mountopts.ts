@@ -13,7 +13,7 @@ export const MS_RDONLY: u64 = 1, MS_NOSUID: u64 = 2, MS_NODEV: u64 = 4, MS_NOEXE
 export const MOUNT_ATTR_RDONLY: u64 = 0x1, MOUNT_ATTR_NOSUID: u64 = 0x2, MOUNT_ATTR_NODEV: u64 = 0x4,
   MOUNT_ATTR_NOEXEC: u64 = 0x8, MOUNT_ATTR__ATIME: u64 = 0x70, MOUNT_ATTR_RELATIME: u64 = 0,
   MOUNT_ATTR_NOATIME: u64 = 0x10, MOUNT_ATTR_STRICTATIME: u64 = 0x20, MOUNT_ATTR_NODIRATIME: u64 = 0x80,
-  MOUNT_ATTR_NOSYMFOLLOW: u64 = 0x200000;
+  MOUNT_ATTR_NOSYMFOLLOW: u64 = 0x200000, MOUNT_ATTR_IDMAP: u64 = 0x100000;
 
 const FLAG_NAMES: string[] = [
   "ro", "rw", "nosuid", "suid", "nodev", "dev", "noexec", "exec", "sync", "async", "remount",
@@ -55,8 +55,8 @@ export function propagationFlags(name: string): u64 {
   return i < 0 ? 0 : PROPAGATION_BITS[i];
 }
 
-// Fills m.flags/clearFlags/propagation/recAttr*/data from m.options. Returns the first option
-// tsrun cannot honour (idmap), or "" when all are understood. Unknown options are fs data,
+// Fills m.flags/clearFlags/propagation/recAttr*/idmap/data from m.options. Returns the first
+// option tsrun cannot honour, or "" when all are understood. Unknown options are fs data,
 // as the kernel's own mount(8) conventions have it.
 export function applyMountOptions(m: Mount): string {
   const data: string[] = [];
@@ -82,7 +82,7 @@ export function applyMountOptions(m: Mount): string {
       if (clears) { m.recAttrClr |= bits; m.recAttrSet &= ~bits; } else { m.recAttrSet |= bits; m.recAttrClr &= ~bits; }
       continue;
     }
-    if (o == "idmap" || o == "ridmap") return o;
+    if (o == "idmap" || o == "ridmap") { m.idmap = true; if (o == "ridmap") m.idmapRecursive = true; continue; }
     if (o == "tmpcopyup" || o == "copy-symlink" || o == "src-nofollow") return o;
     data.push(o);
   }

@@ -272,16 +272,33 @@ function parseHooks(c: Checker, list: JValue[], path: string, out: Hook[]): void
   }
 }
 
+// The kernel's limit on the lines of uid_map/gid_map.
+const MAX_MAP_EXTENTS = 340;
+
 function parseMappings(c: Checker, o: JValue, key: string, path: string, out: IdMapping[]): void {
   const items = c.array(o, key, path);
+  if (c.err == null && items.length > MAX_MAP_EXTENTS) c.bad(path + "." + key, "at most " + MAX_MAP_EXTENTS.toString() + " ranges (the kernel's limit)");
   for (let i = 0; i < items.length && c.err == null; i++) {
     const mp = path + "." + key + "[" + i.toString() + "]";
     const m = c.object(items[i], mp, true);
     if (m == null) return;
-    const cid = <u32>c.int(m, "containerID", mp, 0, 0xffffffff);
-    const hid = <u32>c.int(m, "hostID", mp, 0, 0xffffffff);
-    const size = <u32>c.int(m, "size", mp, 1, 0xffffffff);
-    out.push(new IdMapping(cid, hid, size));
+    const cid = c.int(m, "containerID", mp, 0, 0xffffffff);
+    const hid = c.int(m, "hostID", mp, 0, 0xffffffff);
+    const size = c.int(m, "size", mp, 1, 0xffffffff);
+    if (c.err != null) return;
+    if (!c.has(m, "containerID")) { c.bad(mp + ".containerID", "is required"); return; }
+    if (!c.has(m, "hostID")) { c.bad(mp + ".hostID", "is required"); return; }
+    if (!c.has(m, "size")) { c.bad(mp + ".size", "is required"); return; }
+    // The kernel needs first + size to fit in 32 bits: the last id is 4294967294.
+    if (cid + size > 0xffffffff) { c.bad(mp, "containerID " + cid.toString() + " + size " + size.toString() + " exceeds 4294967295"); return; }
+    if (hid + size > 0xffffffff) { c.bad(mp, "hostID " + hid.toString() + " + size " + size.toString() + " exceeds 4294967295"); return; }
+    for (let k = 0; k < out.length; k++) {
+      const q = out[k];
+      const qc = <i64>q.containerID, qh = <i64>q.hostID, qs = <i64>q.size;
+      if (cid < qc + qs && qc < cid + size) { c.bad(mp, "containerID range overlaps " + path + "." + key + "[" + k.toString() + "]"); return; }
+      if (hid < qh + qs && qh < hid + size) { c.bad(mp, "hostID range overlaps " + path + "." + key + "[" + k.toString() + "]"); return; }
+    }
+    out.push(new IdMapping(<u32>cid, <u32>hid, <u32>size));
   }
 }
 
@@ -320,10 +337,17 @@ export function parseSpec(root: JValue, lastCap: i32): Result<Spec> {
     m.type = c.str(mo, "type", mp);
     m.source = c.str(mo, "source", mp);
     m.options = c.strings(mo, "options", mp);
-    if (c.has(mo, "uidMappings") || c.has(mo, "gidMappings")) c.bad(mp + ".uidMappings", "idmapped mounts are not supported by this version of tsrun");
+    parseMappings(c, mo, "uidMappings", mp, m.uidMappings);
+    parseMappings(c, mo, "gidMappings", mp, m.gidMappings);
     const unsupported = applyMountOptions(m);
     if (c.err == null && unsupported.length > 0) c.bad(mp + ".options", "option \"" + unsupported + "\" is not supported by this version of tsrun");
-    if (c.err == null && m.type.length == 0 && (m.flags & 4096) == 0) c.bad(mp + ".type", "is required unless the mount is a bind mount");
+    const isBind = (m.flags & 4096) != 0 || m.type == "bind";
+    if (c.err == null && m.type.length == 0 && !isBind) c.bad(mp + ".type", "is required unless the mount is a bind mount");
+    if (c.err == null && (m.uidMappings.length > 0) != (m.gidMappings.length > 0)) {
+      c.bad(mp + (m.uidMappings.length > 0 ? ".gidMappings" : ".uidMappings"), "idmapped mounts need both uidMappings and gidMappings");
+    }
+    if (m.uidMappings.length > 0) m.idmap = true;
+    if (c.err == null && m.idmap && !isBind) c.bad(mp + ".options", "idmapped mounts are only supported for bind mounts");
     s.mounts.push(m);
   }
 
@@ -443,6 +467,12 @@ function crossCheck(s: Spec): Failure | null {
       if (L.namespace("uts") == null) return bad("linux.sysctl." + k, "needs a uts namespace of the container's own (linux.namespaces)");
     } else {
       return bad("linux.sysctl." + k, "is not namespaced: setting it would change the host");
+    }
+  }
+  for (let i = 0; i < s.mounts.length; i++) {
+    const m = s.mounts[i];
+    if (m.idmap && m.uidMappings.length == 0 && userns == null) {
+      return bad("mounts[" + i.toString() + "].options", "idmap without uidMappings/gidMappings uses the container's user namespace, and there is none (linux.namespaces)");
     }
   }
   if (L.namespace("mount") == null) return bad("linux.namespaces", "tsrun requires a mount namespace");

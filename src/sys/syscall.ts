@@ -174,6 +174,8 @@ export function getpid(): i32 { return <i32>s0(SYS_getpid); }
 export function getppid(): i32 { return <i32>s0(SYS_getppid); }
 export function getuid(): u32 { return <u32>s0(SYS_getuid); }
 export function getgid(): u32 { return <u32>s0(SYS_getgid); }
+export function geteuid(): u32 { return <u32>s0(107); }
+export function getegid(): u32 { return <u32>s0(108); }
 export function setsid(): i64 { return s0(SYS_setsid); }
 export function prctl(op: i32, a: i64, b: i64, c: i64, d: i64): i64 { return s5(SYS_prctl, op, a, b, c, d); }
 export function capget(hdr: usize, data: usize): i64 { return s2(SYS_capget, host(hdr), host(data)); }

@@ -6,9 +6,9 @@ import { OCI_VERSION } from "./query";
 
 const NAMESPACES = ["cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts"];
 const MOUNT_OPTIONS = ["async", "atime", "bind", "defaults", "dev", "diratime", "dirsync", "exec",
-  "iversion", "lazytime", "loud", "mand", "noatime", "nodev", "nodiratime", "noexec", "noiversion",
+  "idmap", "iversion", "lazytime", "loud", "mand", "noatime", "nodev", "nodiratime", "noexec", "noiversion",
   "nolazytime", "nomand", "norelatime", "nostrictatime", "nosuid", "nosymfollow", "private", "ratime",
-  "rbind", "rdev", "rdiratime", "relatime", "remount", "rexec", "rnoatime", "rnodev", "rnodiratime",
+  "rbind", "rdev", "rdiratime", "relatime", "remount", "rexec", "ridmap", "rnoatime", "rnodev", "rnodiratime",
   "rnoexec", "rnorelatime", "rnostrictatime", "rnosuid", "rnosymfollow", "ro", "rprivate", "rrelatime",
   "rro", "rrw", "rshared", "rslave", "rstrictatime", "rsuid", "rsymfollow", "runbindable", "rw",
   "shared", "silent", "slave", "strictatime", "suid", "symfollow", "sync", "unbindable"];
@@ -32,7 +32,7 @@ export function featuresJson(): string {
   w.key("selinux").beginObject().kbool("enabled", false).endObject();
   w.key("intelRdt").beginObject().kbool("enabled", false).kbool("schemata", false).kbool("monitoring", false).endObject();
   w.key("memoryPolicy").beginObject().kstrs("modes", []).kstrs("flags", []).endObject();
-  w.key("mountExtensions").beginObject().key("idmap").beginObject().kbool("enabled", false).endObject().endObject();
+  w.key("mountExtensions").beginObject().key("idmap").beginObject().kbool("enabled", true).endObject().endObject();
   w.key("netDevices").beginObject().kbool("enabled", false).endObject();
   w.endObject();
   w.key("annotations").beginObject()

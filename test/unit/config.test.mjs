@@ -36,7 +36,11 @@ test('errors name the JSON path of the field', () => {
   rejects((c) => { c.process.capabilities.bounding.push('CAP_NOPE'); }, /unknown capability CAP_NOPE/, 'bad cap');
   rejects((c) => { c.linux.namespaces = c.linux.namespaces.filter((n) => n.type !== 'uts'); }, /hostname: requires a new uts namespace/, 'hostname without uts');
   rejects((c) => { c.linux.sysctl = { 'vm.swappiness': '10' }; }, /linux\.sysctl\.vm\.swappiness: is not namespaced/, 'host sysctl');
-  rejects((c) => { c.mounts.push({ destination: '/x', type: 'tmpfs', source: 'tmpfs', options: ['idmap'] }); }, /option "idmap" is not supported/, 'idmap');
+  rejects((c) => { c.mounts.push({ destination: '/x', type: 'tmpfs', source: 'tmpfs', options: ['idmap'] }); }, /mounts\[\d+\]\.options: idmapped mounts are only supported for bind mounts/, 'idmap');
+  rejects((c) => { c.linux.namespaces.push({ type: 'user' }); c.linux.uidMappings = [{ containerID: 0, hostID: 1, size: 10 }, { containerID: 9, hostID: 100, size: 1 }]; c.linux.gidMappings = [{ containerID: 0, hostID: 1, size: 1 }]; },
+    /linux\.uidMappings\[1\]: containerID range overlaps linux\.uidMappings\[0\]/, 'overlapping mappings');
+  rejects((c) => { c.linux.namespaces.push({ type: 'user' }); c.linux.uidMappings = [{ containerID: 1, hostID: 0, size: 4294967295 }]; c.linux.gidMappings = c.linux.uidMappings; },
+    /linux\.uidMappings\[0\]: containerID 1 \+ size 4294967295 exceeds 4294967295/, 'mapping beyond 32 bits');
   rejects((c) => { c.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW' }; }, /linux\.seccomp: is not supported/, 'seccomp is refused, not ignored');
   rejects((c) => { c.linux.resources.blockIO = { weight: 100 }; }, /linux\.resources\.blockIO: is not supported/, 'blockIO refused');
   rejects((c) => { c.process.env = ['NOEQUALS']; }, /process\.env\[0\]: must be KEY=value/, 'env');
@@ -74,7 +78,9 @@ test('mount options: flags, clearing, propagation, recursive attributes, data', 
   assert.is(wasm.mountOptions('ro,rw'), '0,1,0,0,0,');
   assert.is(wasm.mountOptions('rbind,rprivate'), `${4096 + 16384},0,${(1 << 18) + 16384},0,0,`);
   assert.is(wasm.mountOptions('rro,rnosuid'), '0,0,0,3,0,');
-  assert.is(wasm.mountOptions('ridmap'), 'UNSUPPORTED ridmap');
+  assert.is(wasm.mountOptions('rbind,ridmap'), `${4096 + 16384},0,0,0,0, ridmap`);
+  assert.is(wasm.mountOptions('idmap'), '0,0,0,0,0, idmap');
+  assert.is(wasm.mountOptions('tmpcopyup'), 'UNSUPPORTED tmpcopyup');
 });
 
 test('semantic versions', () => {

@@ -154,5 +154,6 @@ export function mountOptions(joined: string): string {
   const bad = applyMountOptions(m);
   if (bad.length > 0) return "UNSUPPORTED " + bad;
   return m.flags.toString() + "," + m.clearFlags.toString() + "," + m.propagation.toString() + "," +
-    m.recAttrSet.toString() + "," + m.recAttrClr.toString() + "," + m.data;
+    m.recAttrSet.toString() + "," + m.recAttrClr.toString() + "," + m.data +
+    (m.idmap ? (m.idmapRecursive ? " ridmap" : " idmap") : "");
 }

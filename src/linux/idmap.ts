@@ -1,0 +1,109 @@
+// User namespaces as id maps: uid_map/gid_map text, and the idmapped bind mounts
+// (mount_setattr MOUNT_ATTR_IDMAP), prepared by the parent before clone3 because the kernel
+// wants CAP_SYS_ADMIN over the source filesystem, which init in a user namespace lacks.
+import * as sys from "../sys/syscall";
+import { forkProcess } from "../sys/process";
+import { Failure, Result, ok, err, sysFail } from "../errors/failure";
+import { writeExisting } from "../sys/io";
+import { IdMapping } from "../spec/model";
+import { Plan, MountOp } from "../plan/plan";
+import { CLONE_NEWUSER } from "./consts";
+import { MOUNT_ATTR_IDMAP } from "../spec/mountopts";
+import { setAttr } from "./mounts";
+
+const SYS_open_tree = 428;
+const OPEN_TREE_CLONE: i64 = 1;
+
+export function mapText(ms: IdMapping[]): string {
+  let s = "";
+  for (let i = 0; i < ms.length; i++) {
+    s += ms[i].containerID.toString() + " " + ms[i].hostID.toString() + " " + ms[i].size.toString() + "\n";
+  }
+  return s;
+}
+
+// An fd of a user namespace with these maps: a child born in a new user namespace waits on a
+// pipe while its maps are written and its /proc/PID/ns/user opened, then exits (it also
+// exits when the parent dies: the pipe's write end closes).
+export function userNsWithMaps(uid: IdMapping[], gid: IdMapping[]): Result<i32> {
+  const fds = memory.data(8);
+  let rc = sys.pipe2(fds, sys.O_CLOEXEC);
+  if (rc < 0) return err<i32>(sysFail("pipe", "idmapped mount", rc));
+  const rd = load<i32>(fds), wr = load<i32>(fds, 4);
+  const pid = forkProcess(CLONE_NEWUSER);
+  if (pid == 0) {
+    sys.close(wr);
+    sys.read(rd, memory.data(8), 1);
+    sys.exit(0);
+  }
+  sys.close(rd);
+  if (pid < 0) { sys.close(wr); return err<i32>(sysFail("clone3", "user namespace of an idmapped mount", pid)); }
+  const base = "/proc/" + pid.toString() + "/";
+  let f = writeExisting(base + "uid_map", mapText(uid));
+  if (f == null) f = writeExisting(base + "gid_map", mapText(gid));
+  let fd: i64 = -1;
+  if (f == null) {
+    fd = sys.openat(sys.AT_FDCWD, base + "ns/user", sys.O_RDONLY | sys.O_CLOEXEC);
+    if (fd < 0) f = sysFail("open", base + "ns/user", fd);
+  }
+  sys.close(wr);
+  const st = memory.data(8);
+  while (sys.wait4(<i32>pid, st, 0) == -4 /* EINTR */) {}
+  if (f != null) return err<i32>(f);
+  return ok<i32>(<i32>fd);
+}
+
+function sameMaps(a: IdMapping[], b: IdMapping[]): bool {
+  if (a.length != b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    if (a[i].containerID != b[i].containerID || a[i].hostID != b[i].hostID || a[i].size != b[i].size) return false;
+  }
+  return true;
+}
+
+// Detached, idmapped copies of every idmapped bind source (op.treeFd); init moves them into
+// place. One helper user namespace per distinct mapping.
+export function prepareIdmappedMounts(p: Plan): Failure | null {
+  const nsFds: i32[] = [];
+  const nsOps: MountOp[] = [];
+  let f: Failure | null = null;
+  for (let i = 0; i < p.mounts.length && f == null; i++) {
+    const op = p.mounts[i];
+    if (!op.idmap) continue;
+    let ns: i32 = -1;
+    for (let k = 0; k < nsOps.length; k++) {
+      const q = nsOps[k];
+      if (q.idmapUsernsPath == op.idmapUsernsPath && sameMaps(q.idmapUid, op.idmapUid) && sameMaps(q.idmapGid, op.idmapGid)) ns = nsFds[k];
+    }
+    if (ns < 0) {
+      if (op.idmapUsernsPath.length > 0) {
+        const fd = sys.openat(sys.AT_FDCWD, op.idmapUsernsPath, sys.O_RDONLY | sys.O_CLOEXEC);
+        if (fd < 0) { f = sysFail("open user namespace", op.idmapUsernsPath, fd); break; }
+        ns = <i32>fd;
+      } else {
+        const r = userNsWithMaps(op.idmapUid, op.idmapGid);
+        if (!r.ok) { f = r.err!.within("idmapped mount on /" + op.dest); break; }
+        ns = r.value;
+      }
+      nsFds.push(ns);
+      nsOps.push(op);
+    }
+    const tree = sys.sys6Raw(SYS_open_tree, sys.AT_FDCWD, sys.cstr(op.source),
+      OPEN_TREE_CLONE | sys.O_CLOEXEC | (op.recursive ? sys.AT_RECURSIVE : 0), 0, 0, 0);
+    if (tree < 0) { f = sysFail("bind mount", op.source, tree); break; }
+    op.treeFd = <i32>tree;
+    const rc = setAttr(op.treeFd, "", MOUNT_ATTR_IDMAP, 0, 0, op.idmapRecursive, ns);
+    if (rc < 0) f = sysFail("idmap mount of " + op.source + " on", "/" + op.dest, rc);
+  }
+  for (let k = 0; k < nsFds.length; k++) sys.close(nsFds[k]);
+  if (f != null) closeIdmappedMounts(p);
+  return f;
+}
+
+// The parent's copies of the detached trees (init has its own after clone3).
+export function closeIdmappedMounts(p: Plan): void {
+  for (let i = 0; i < p.mounts.length; i++) {
+    const op = p.mounts[i];
+    if (op.treeFd >= 0) { sys.close(op.treeFd); op.treeFd = -1; }
+  }
+}

@@ -1,0 +1,152 @@
+// Idmapped bind mounts (mounts[].uidMappings/gidMappings, the "idmap"/"ridmap" options) and
+// recursive mount attributes ("rro"): the owner of files as the container sees them, the
+// owner on the host of files the container creates, and bad input.
+// runc 1.1 has no idmapped mounts: those tests are skipped for it (rro runs on both).
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
+import { chownSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  WORK, assertNoLeaks, bundle, fails, isRunc, newId, ok, rt, runSh, setup, skipFor, state,
+} from '../lib/runtime.mjs';
+
+setup(test);
+
+const USERNS = { containerID: 0, hostID: 200000, size: 65536 };
+let seq = 0;
+
+// A host directory with a file owned by root and one owned by 1000:1000.
+function hostDir() {
+  const dir = join(WORK, `idm-${seq++}`);
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'root-file'), 'r');
+  writeFileSync(join(dir, 'user-file'), 'u');
+  chownSync(join(dir, 'user-file'), 1000, 1000);
+  return dir;
+}
+
+function withUserns(c, b) {
+  mkdirSync(join(b.rootfs, 'mnt')); // the rootfs is not writable by the container's root
+  c.linux.namespaces.push({ type: 'user' });
+  c.linux.uidMappings = [USERNS];
+  c.linux.gidMappings = [USERNS];
+  delete c.linux.resources;
+  // (cgroup v1 cannot be mounted in a user namespace; runc refuses, tsrun binds)
+  c.mounts = c.mounts.filter((m) => m.type !== 'cgroup');
+}
+
+function mountOf(source, options, extra = {}) {
+  return { destination: '/mnt', type: 'bind', source, options, ...extra };
+}
+
+const owners = 'cd /mnt && for f in root-file user-file; do stat -c "%u:%g" $f; done; touch new-file';
+
+test('idmap in a user namespace: host-owned files keep their owners inside, new files get the mapped host owner', async () => {
+  if (skipFor(isRunc, 'runc 1.1 has no idmapped mounts')) return;
+  const plain = hostDir();
+  const r0 = ok(runSh(owners.replace('; touch new-file', ''), { mutate: (c, b) => { withUserns(c, b); c.mounts.push(mountOf(plain, ['bind'])); } }));
+  assert.equal(r0.stdout.split('\n'), ['65534:65534', '65534:65534', ''], 'control: without idmap the host ids are unmapped');
+
+  const dir = hostDir();
+  const r = ok(runSh(owners, { mutate: (c, b) => { withUserns(c, b); c.mounts.push(mountOf(dir, ['bind', 'idmap'])); } }));
+  assert.equal(r.stdout.split('\n'), ['0:0', '1000:1000', ''], 'owners seen through the idmapped mount');
+  const st = statSync(join(dir, 'new-file'));
+  assert.equal([st.uid, st.gid], [0, 0], 'a file created by the container root is owned by host root');
+  await assertNoLeaks({ id: r.id, bundle: r.bundle });
+});
+
+test('mounts[].uidMappings/gidMappings without a user namespace: the mount\'s own mapping', async () => {
+  if (skipFor(isRunc, 'runc 1.1 has no idmapped mounts')) return;
+  const dir = hostDir();
+  chownSync(join(dir, 'root-file'), 1234, 1234);
+  chownSync(dir, 1234, 1234);
+  // on-disk 1234 is seen as 0; on-disk 1000 is not mapped (overflow id)
+  const map = [{ containerID: 1234, hostID: 0, size: 1 }];
+  const r = ok(runSh(owners, { mutate: (c) => { c.mounts.push(mountOf(dir, ['bind'], { uidMappings: map, gidMappings: map })); } }));
+  assert.equal(r.stdout.split('\n'), ['0:0', '65534:65534', '']);
+  const st = statSync(join(dir, 'new-file'));
+  assert.equal([st.uid, st.gid], [1234, 1234], 'root inside writes as on-disk 1234');
+  await assertNoLeaks({ id: r.id, bundle: r.bundle });
+});
+
+// dir with a tmpfs mounted on dir/sub (file sub/f owned by root); removed by the caller.
+function dirWithSubmount() {
+  const dir = hostDir();
+  const sub = join(dir, 'sub');
+  mkdirSync(sub);
+  assert.is(spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', sub]).status, 0, 'mount tmpfs');
+  writeFileSync(join(sub, 'f'), 'x');
+  return { dir, sub, remove: () => spawnSync('umount', ['-l', sub]) };
+}
+
+test('ridmap maps submounts of an rbind too, idmap only the top mount', async () => {
+  if (skipFor(isRunc, 'runc 1.1 has no idmapped mounts')) return;
+  const t = dirWithSubmount();
+  try {
+    const script = 'stat -c "%u" /mnt/root-file /mnt/sub/f';
+    const a = ok(runSh(script, { mutate: (c, b) => { withUserns(c, b); c.mounts.push(mountOf(t.dir, ['rbind', 'idmap'])); } }));
+    assert.equal(a.stdout.split('\n'), ['0', '65534', ''], 'idmap: the submount is not mapped');
+    const b = ok(runSh(script, { mutate: (c, b) => { withUserns(c, b); c.mounts.push(mountOf(t.dir, ['rbind', 'ridmap'])); } }));
+    assert.equal(b.stdout.split('\n'), ['0', '0', ''], 'ridmap: the submount is mapped too');
+    await assertNoLeaks({ id: b.id, bundle: b.bundle });
+  } finally {
+    t.remove();
+  }
+});
+
+test('rro makes submounts of an rbind read-only, ro only the top mount', async () => {
+  const t = dirWithSubmount();
+  try {
+    const script = 'touch /mnt/sub/w 2>/dev/null && echo sub-rw || echo sub-ro; touch /mnt/w 2>/dev/null && echo top-rw || echo top-ro';
+    const a = ok(runSh(script, { mutate: (c) => { c.mounts.push(mountOf(t.dir, ['rbind', 'ro'])); } }));
+    assert.is(a.stdout, 'sub-rw\ntop-ro\n');
+    const b = ok(runSh(script, { mutate: (c) => { c.mounts.push(mountOf(t.dir, ['rbind', 'rro'])); } }));
+    assert.is(b.stdout, 'sub-ro\ntop-ro\n');
+    await assertNoLeaks({ id: b.id, bundle: b.bundle });
+  } finally {
+    t.remove();
+  }
+});
+
+async function createFails(mutate, what, match) {
+  const b = bundle({ args: ['true'], mutate: (c, bb) => { mutate(c, bb); } });
+  const id = newId('bad');
+  const r = rt(['create', '--bundle', b.dir, id]);
+  const line = fails(r, what, { oneLine: !isRunc });
+  if (!isRunc && match) assert.match(line, match, `${what}: ${line}`);
+  assert.is(state(id), null);
+  await assertNoLeaks({ id, bundle: b });
+  return line;
+}
+
+test('bad id mappings: overlapping ranges, beyond 4294967295, missing fields (linux and mounts)', async () => {
+  const two = (m0, m1) => (c, b) => { withUserns(c, b); c.linux.uidMappings = [m0, m1]; };
+  await createFails(two({ containerID: 0, hostID: 100000, size: 1000 }, { containerID: 500, hostID: 300000, size: 10 }),
+    'overlapping containerID ranges', /linux\.uidMappings\[1\]: containerID range overlaps linux\.uidMappings\[0\]/);
+  await createFails(two({ containerID: 0, hostID: 100000, size: 1000 }, { containerID: 5000, hostID: 100500, size: 10 }),
+    'overlapping hostID ranges', /linux\.uidMappings\[1\]: hostID range overlaps/);
+  await createFails((c, b) => { withUserns(c, b); c.linux.gidMappings = [{ containerID: 4294967290, hostID: 100000, size: 10 }]; },
+    'containerID + size beyond 32 bits', /linux\.gidMappings\[0\]: containerID 4294967290 \+ size 10 exceeds 4294967295/);
+  await createFails((c, b) => { withUserns(c, b); c.linux.uidMappings = [{ containerID: 0, hostID: 4294967295, size: 1 }]; },
+    'hostID + size beyond 32 bits', /linux\.uidMappings\[0\]: hostID/);
+  await createFails((c, b) => { withUserns(c, b); c.linux.uidMappings = [{ containerID: 0, hostID: 4294967296, size: 1 }]; },
+    'hostID above 32 bits', /linux\.uidMappings\[0\]\.hostID/);
+  if (skipFor(isRunc, 'runc 1.1 has no idmapped mounts')) return;
+  const m = (opts) => (c) => { c.mounts.push({ destination: '/mnt', type: 'bind', source: WORK, options: ['bind'], ...opts }); };
+  const map = [{ containerID: 0, hostID: 100000, size: 10 }];
+  await createFails(m({ uidMappings: map }), 'uidMappings without gidMappings', /mounts\[\d+\]\.gidMappings: idmapped mounts need both/);
+  await createFails(m({ uidMappings: map, gidMappings: [map[0], { containerID: 5, hostID: 0, size: 1 }] }),
+    'overlapping mount mappings', /mounts\[\d+\]\.gidMappings\[1\]: containerID range overlaps/);
+  await createFails(m({ uidMappings: [{ containerID: 0, size: 1 }], gidMappings: map }), 'mapping without hostID', /hostID: is required/);
+});
+
+test('idmap refused where it cannot apply: not a bind mount, no mapping and no user namespace', async () => {
+  if (skipFor(isRunc, 'runc 1.1 has no idmapped mounts')) return;
+  await createFails((c) => { c.mounts.push({ destination: '/mnt', type: 'tmpfs', source: 'tmpfs', options: ['idmap'] }); },
+    'idmap on tmpfs', /mounts\[\d+\]\.options: idmapped mounts are only supported for bind mounts/);
+  await createFails((c) => { c.mounts.push({ destination: '/mnt', type: 'bind', source: WORK, options: ['rbind', 'ridmap'] }); },
+    'ridmap without mappings or user namespace', /mounts\[\d+\]\.options: idmap without uidMappings\/gidMappings/);
+});
+
+test.run();
