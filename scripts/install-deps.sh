@@ -11,7 +11,11 @@ command -v musl-gcc >/dev/null || need+=(musl-tools)
 command -v gcc >/dev/null || need+=(gcc)
 command -v file >/dev/null || need+=(file)
 [ -x /bin/busybox ] && /bin/busybox --list 2>/dev/null | grep -qx sh && file -L /bin/busybox | grep -q 'statically linked' || need+=(busybox-static)
-for extra in ${TSRUN_EXTRA_DEPS:-}; do command -v "$extra" >/dev/null || need+=("$extra"); done
+# Extra packages by name (a package whose command has another name is checked by that command).
+for extra in ${TSRUN_EXTRA_DEPS:-}; do
+  case $extra in uidmap) cmd=newuidmap ;; *) cmd=$extra ;; esac
+  command -v "$cmd" >/dev/null || need+=("$extra")
+done
 if [ ${#need[@]} -gt 0 ]; then
   echo "install-deps: apt-get install ${need[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive

@@ -31,9 +31,10 @@ if [ "$want_e2e" = 1 ] && [ "$(id -u)" != 0 ]; then
   exit 1
 fi
 
-# runc is the reference runtime of the differential tests.
+# runc is the reference runtime of the differential tests; uidmap (newuidmap/newgidmap) is
+# what the rootless tests map several id ranges with.
 if [ "$want_e2e" = 1 ]; then
-  TSRUN_EXTRA_DEPS="${TSRUN_EXTRA_DEPS:-} runc" scripts/install-deps.sh
+  TSRUN_EXTRA_DEPS="${TSRUN_EXTRA_DEPS:-} runc uidmap" scripts/install-deps.sh
 else
   scripts/install-deps.sh
 fi

@@ -1,5 +1,5 @@
 // Command line -> verb. Global flags first, then the verb and its own flags (runc's CLI).
-import { processArgs } from "./argv";
+import { processArgs, getenv } from "./argv";
 import { FlagSpec, parseFlags, Parsed } from "./flags";
 import { GLOBAL_FLAGS, Globals } from "./globals";
 import { report, debug } from "./report";
@@ -123,6 +123,9 @@ export function run(): i32 {
   const gp = parseFlags(args, 1, GLOBAL_FLAGS, "tsrun");
   if (gp.err != null) return report(g, gp.err!);
   const gf = gp.parsed;
+  // As runc: a non-root user keeps its state under $XDG_RUNTIME_DIR (e.g. /run/user/UID).
+  const xdg = sys.geteuid() != 0 ? getenv("XDG_RUNTIME_DIR") : null;
+  if (xdg != null && xdg.length > 0) g.root = xdg + "/tsrun";
   g.root = gf.get("root", g.root);
   g.log = gf.get("log");
   const lf = gf.get("log-format", "text");
@@ -134,6 +137,7 @@ export function run(): i32 {
   if (gf.flag("version")) { print(VERSION_TEXT); return 0; }
   if (gf.positional.length == 0 || gf.flag("help")) { print(usage()); return gf.positional.length == 0 && !gf.flag("help") ? 1 : 0; }
   if (g.rootless != "true" && g.rootless != "false" && g.rootless != "auto") return report(g, fail("invalid --rootless", g.rootless, "must be true, false or auto"));
+  g.rootlessCgroups = g.rootless == "true" || (g.rootless == "auto" && sys.geteuid() != 0);
 
   const verb = gf.positional[0];
   if ((!FEATURE_EXTRA_VERBS && (verb == "run" || verb == "ps" || verb == "spec" || verb == "features")) ||
@@ -157,10 +161,6 @@ function dispatch(g: Globals, verb: string, p: Parsed): i32 {
   if (verb == "create" || verb == "run") {
     f = positional(p, verb, 1, 1);
     if (f == null && g.systemdCgroup) f = fail("--systemd-cgroup", "", "the systemd cgroup driver is not supported by this version of tsrun");
-    // Rootless: asked for, or "auto" as a non-root user.
-    if (f == null && (g.rootless == "true" || (g.rootless == "auto" && sys.getuid() != 0))) {
-      f = fail("rootless containers", "", "are not supported by this version of tsrun (run as root, or --rootless false)");
-    }
     if (f == null) f = ensureSealedSelf();
     if (f != null) return report(g, f);
     const rq = createRequest(p);

@@ -19,4 +19,7 @@ export class Globals {
   debug: bool = false;
   systemdCgroup: bool = false;
   rootless: string = "auto";
+  // runc's rootless cgroup handling: --rootless true, or auto as a non-root user. A cgroup
+  // that cannot be created for lack of permission is then skipped when no limit needs it.
+  rootlessCgroups: bool = false;
 }

@@ -7,7 +7,7 @@ import { EINTR } from "../errors/errno";
 import { readFileAt, writeExisting, writeString } from "../sys/io";
 import { Plan } from "../plan/plan";
 import { enterCwd, setupProcess, findExecutable, closeFds } from "./init";
-import { AF_UNIX, SOCK_SEQPACKET, SOCK_CLOEXEC, SIGCHLD, SIGKILL, CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID,
+import { AF_UNIX, SOCK_SEQPACKET, SOCK_CLOEXEC, SIGCHLD, SIGKILL, PR_SET_DUMPABLE, CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID,
   CLONE_NEWNET, CLONE_NEWIPC, CLONE_NEWUTS, CLONE_NEWCGROUP, CLONE_NEWTIME } from "./consts";
 
 const NS_NAMES: string[] = ["user", "mnt", "pid", "net", "ipc", "uts", "cgroup", "time"];
@@ -68,7 +68,14 @@ export function enterContainer(p: Plan, pidfd: i32, nsFlags: u64, cgroupProcs: s
   if (rc < 0) return err<i32>(sysFail("socketpair", "", rc));
   const parentEnd = load<i32>(fds), childEnd = load<i32>(fds, 4);
   // PID and time namespaces apply to children: the parent joins them before the fork.
-  const forChildren = nsFlags & (CLONE_NEWPID | CLONE_NEWTIME);
+  let forChildren = nsFlags & (CLONE_NEWPID | CLONE_NEWTIME);
+  // Without CAP_SYS_ADMIN on the host (rootless) those can only be joined from inside the
+  // container's user namespace: the parent joins it too, made non-dumpable first so no
+  // container process can ptrace it.
+  if (forChildren != 0 && (nsFlags & CLONE_NEWUSER) != 0 && sys.geteuid() != 0) {
+    sys.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    forChildren |= CLONE_NEWUSER;
+  }
   if (forChildren != 0) {
     rc = sys.setns(pidfd, <i32>forChildren);
     if (rc < 0) { sys.close(parentEnd); sys.close(childEnd); return err<i32>(sysFail("join pid/time namespace of", "container init", rc)); }

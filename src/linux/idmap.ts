@@ -3,8 +3,9 @@
 // wants CAP_SYS_ADMIN over the source filesystem, which init in a user namespace lacks.
 import * as sys from "../sys/syscall";
 import { forkProcess } from "../sys/process";
-import { Failure, Result, ok, err, sysFail } from "../errors/failure";
-import { writeExisting } from "../sys/io";
+import { Failure, Result, ok, err, sysFail, fail } from "../errors/failure";
+import { writeExisting, writeString, readFd } from "../sys/io";
+import { getenv } from "../cli/argv";
 import { IdMapping } from "../spec/model";
 import { Plan, MountOp } from "../plan/plan";
 import { CLONE_NEWUSER } from "./consts";
@@ -20,6 +21,70 @@ export function mapText(ms: IdMapping[]): string {
     s += ms[i].containerID.toString() + " " + ms[i].hostID.toString() + " " + ms[i].size.toString() + "\n";
   }
   return s;
+}
+
+// newuidmap/newgidmap PID ID LOWER COUNT...: the setuid helpers (Debian package uidmap) that
+// check the ranges against /etc/subuid and /etc/subgid for an unprivileged caller.
+function runMapTool(tool: string, pid: i32, ms: IdMapping[]): Failure | null {
+  const args: string[] = [tool, pid.toString()];
+  for (let i = 0; i < ms.length; i++) {
+    args.push(ms[i].containerID.toString());
+    args.push(ms[i].hostID.toString());
+    args.push(ms[i].size.toString());
+  }
+  const what = args.join(" ");
+  const pathVar = getenv("PATH");
+  const dirs = (pathVar != null && pathVar.length > 0 ? pathVar : "/usr/sbin:/usr/bin:/sbin:/bin").split(":");
+  const paths: i64[] = [];
+  for (let i = 0; i < dirs.length; i++) if (dirs[i].startsWith("/")) paths.push(sys.cstr(dirs[i] + "/" + tool));
+  const argv = sys.cstrArray(args);
+  const envp = sys.cstrArray([]);
+  // Its stdout/stderr (and our exec error) come back on one pipe, read until EOF.
+  const fds = memory.data(8);
+  let rc = sys.pipe2(fds, sys.O_CLOEXEC);
+  if (rc < 0) return sysFail("pipe for", tool, rc);
+  const rd = load<i32>(fds), wr = load<i32>(fds, 4);
+  rc = forkProcess(0);
+  if (rc == 0) {
+    sys.dup3(wr, 1, 0);
+    sys.dup3(wr, 2, 0);
+    // As execvp: a directory we cannot search or a missing file means the next one.
+    let e: i64 = -2, seen: i64 = -2;
+    for (let i = 0; i < paths.length; i++) {
+      e = sys.execve(paths[i], argv, envp);
+      if (e != -2 /* ENOENT */ && e != -13 /* EACCES */ && e != -20 /* ENOTDIR */) break;
+      if (e != -2) seen = e;
+    }
+    if (e == -2 || e == -20) e = seen;
+    writeString(2, e == -2 ? "not found in $PATH (install the uidmap package)" : sysFail("exec", tool, e).message());
+    sys.exit(127);
+  }
+  sys.close(wr);
+  if (rc < 0) { sys.close(rd); return sysFail("fork", tool, rc); }
+  const out = readFd(rd, tool, false);
+  sys.close(rd);
+  const st = memory.data(8);
+  while (sys.wait4(<i32>rc, st, 0) == -4 /* EINTR */) {}
+  const status = load<i32>(st);
+  if (status == 0) return null;
+  let msg = out.ok ? String.UTF8.decode(out.value).trim().replaceAll("\n", "; ") : "";
+  if (msg.length == 0) msg = "exit status " + ((status >> 8) & 0xff).toString();
+  return fail(what, "", msg);
+}
+
+// Writes the maps of init's new user namespace: directly (root, or an unprivileged caller's
+// own id), through newuidmap/newgidmap otherwise (p.uidMapTool/gidMapTool, see compile).
+export function writeIdMaps(pid: i32, p: Plan, uid: IdMapping[], gid: IdMapping[]): Failure | null {
+  const base = "/proc/" + pid.toString() + "/";
+  let f = p.uidMapTool ? runMapTool("newuidmap", pid, uid) : writeExisting(base + "uid_map", mapText(uid));
+  if (f != null) return f.within("linux.uidMappings");
+  if (p.denySetgroups) {
+    f = writeExisting(base + "setgroups", "deny");
+    if (f != null) return f;
+  }
+  f = p.gidMapTool ? runMapTool("newgidmap", pid, gid) : writeExisting(base + "gid_map", mapText(gid));
+  if (f != null) return f.within("linux.gidMappings");
+  return null;
 }
 
 // An fd of a user namespace with these maps: a child born in a new user namespace waits on a

@@ -8,10 +8,10 @@ import { RESOLVE_IN_ROOT, RESOLVE_NO_MAGICLINKS } from "./consts";
 const how = memory.data(24);
 
 // O_PATH fd of `rel` (relative to the rootfs) or -errno.
-export function openInRoot(rootfd: i32, rel: string, flags: i32 = sys.O_PATH): i64 {
+export function openInRoot(rootfd: i32, rel: string, flags: i32 = sys.O_PATH, resolve: u64 = 0): i64 {
   store<u64>(how, <u64>(flags | sys.O_CLOEXEC));
   store<u64>(how, 0, 8);
-  store<u64>(how, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS, 16);
+  store<u64>(how, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | resolve, 16);
   return sys.openat2(rootfd, rel.length == 0 ? "." : rel, how, 24);
 }
 
@@ -19,8 +19,9 @@ export function openInRoot(rootfd: i32, rel: string, flags: i32 = sys.O_PATH): i
 // component as an empty regular file (a bind-mount target for a file). Returns an O_PATH fd.
 // Missing components are created under their parent's resolved fd, so a symlink in the image
 // is followed inside the rootfs only.
-export function ensureInRoot(rootfd: i32, rel: string, asFile: bool, what: string, depth: i32 = 0): Result<i32> {
-  const fd = openInRoot(rootfd, rel);
+// resolve: extra RESOLVE_* flags (RESOLVE_NO_SYMLINKS: no symlink anywhere on the path).
+export function ensureInRoot(rootfd: i32, rel: string, asFile: bool, what: string, depth: i32 = 0, resolve: u64 = 0): Result<i32> {
+  const fd = openInRoot(rootfd, rel, sys.O_PATH, resolve);
   if (fd >= 0) return ok<i32>(<i32>fd);
   if (fd != -ENOENT || depth > 40) return err<i32>(sysFail("open", what, fd));
   let end = rel.length;
@@ -29,7 +30,7 @@ export function ensureInRoot(rootfd: i32, rel: string, asFile: bool, what: strin
   const name = rel.substring(slash + 1, end);
   if (name.length == 0 || name == "." || name == "..") return err<i32>(sysFail("open", what, fd));
   const parentRel = slash < 0 ? "" : rel.substring(0, slash);
-  const parent = slash < 0 ? ok<i32>(-1) : ensureInRoot(rootfd, parentRel, false, what, depth + 1);
+  const parent = slash < 0 ? ok<i32>(-1) : ensureInRoot(rootfd, parentRel, false, what, depth + 1, resolve);
   if (!parent.ok) return parent;
   const at = parent.value >= 0 ? parent.value : rootfd;
   let rc: i64;

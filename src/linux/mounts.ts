@@ -1,7 +1,8 @@
 // Executing the mount part of the plan inside container init (before pivot_root).
 import * as sys from "../sys/syscall";
-import { Failure, sysFail } from "../errors/failure";
-import { ENOENT, ENOTDIR, EEXIST } from "../errors/errno";
+import { Failure, sysFail, fail } from "../errors/failure";
+import { ENOENT, ENOTDIR, EEXIST, ELOOP, EPERM } from "../errors/errno";
+import { RESOLVE_NO_SYMLINKS } from "./consts";
 import { MountOp, MountKind, Plan } from "../plan/plan";
 import { ensureInRoot, openInRoot, fdPath } from "./inroot";
 import { MS_BIND, MS_REC, MS_RDONLY, MOUNT_ATTR_RDONLY } from "../spec/mountopts";
@@ -57,10 +58,26 @@ function finishFsMount(rootfd: i32, op: MountOp): Failure | null {
 }
 
 function fsMount(rootfd: i32, op: MountOp, source: string, fstype: string, flags: u64, data: string, dest: string): Failure | null {
-  const target = ensureInRoot(rootfd, dest, false, "/" + dest);
-  if (!target.ok) return target.err;
+  // proc and sysfs only on a real directory of the rootfs, never through a symlink (runc's
+  // CVE-2019-19921 / CVE-2019-16884 rule): later steps (masked paths, LSM labels, sysctls)
+  // must find the real /proc, not a decoy the image put there.
+  const pseudo = fstype == "proc" || fstype == "sysfs";
+  const target = ensureInRoot(rootfd, dest, false, "/" + dest, 0, pseudo ? RESOLVE_NO_SYMLINKS : 0);
+  if (!target.ok) {
+    if (pseudo && target.err!.errno == ELOOP) return fail("mount " + fstype + " on", "/" + dest, "must be an ordinary directory, not reached through a symlink");
+    return target.err;
+  }
   const rc = sys.mount(source, fdPath(target.value), fstype, flags, data.length > 0 ? data : null);
   sys.close(target.value);
+  if (rc == -EPERM && op.sysfsBind) {
+    const b = new MountOp();
+    b.kind = MountKind.Bind;
+    b.source = "/sys";
+    b.dest = dest;
+    b.recursive = true;
+    b.attrSet = op.attrSet;
+    return bindMount(rootfd, b);
+  }
   if (rc < 0) return sysFail("mount " + fstype + " on", "/" + dest, rc);
   return null;
 }

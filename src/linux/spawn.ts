@@ -8,7 +8,7 @@ import { writeExisting, writeString } from "../sys/io";
 import { Plan } from "../plan/plan";
 import { IdMapping } from "../spec/model";
 import { containerInit } from "./init";
-import { mapText, prepareIdmappedMounts, closeIdmappedMounts } from "./idmap";
+import { writeIdMaps, prepareIdmappedMounts, closeIdmappedMounts } from "./idmap";
 import { AF_UNIX, SOCK_SEQPACKET, SOCK_CLOEXEC, SIGCHLD, SIGKILL, CLONE_NEWPID, CLONE_NEWTIME } from "./consts";
 
 export class Child {
@@ -56,11 +56,8 @@ export function spawnInit(p: Plan): Result<Child> {
 // Writes uid_map/gid_map of a new user namespace, then lets init continue.
 export function releaseInit(c: Child, p: Plan, uidMaps: IdMapping[], gidMaps: IdMapping[]): Failure | null {
   if (!p.waitForParent) return null;
-  if (uidMaps.length > 0) {
-    const base = "/proc/" + c.pid.toString() + "/";
-    let f = writeExisting(base + "uid_map", mapText(uidMaps));
-    if (f != null) return f;
-    f = writeExisting(base + "gid_map", mapText(gidMaps));
+  if (p.newUserNs) {
+    const f = writeIdMaps(c.pid, p, uidMaps, gidMaps);
     if (f != null) return f;
   }
   // "go", carrying the state documents init's own hooks read on stdin.

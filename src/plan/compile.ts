@@ -1,7 +1,7 @@
 // Spec + command-line options -> Plan. Runs in the parent, before clone3: every string,
 // path lookup and decision is made here so that container init only executes.
 import * as sys from "../sys/syscall";
-import { Spec, Mount, Process } from "../spec/model";
+import { Spec, Mount, Process, IdMapping } from "../spec/model";
 import { hostCgroups } from "../cgroups/manager";
 import { Plan, MountOp, MountKind, DeviceOp, NsJoin, Rlim } from "./plan";
 import { Failure, Result, ok, err, fail, sysFail } from "../errors/failure";
@@ -11,7 +11,7 @@ import { MS_BIND, MS_REC, MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_NOATIME,
   MS_STRICTATIME, MS_RELATIME, MS_SLAVE, MOUNT_ATTR_RDONLY, MOUNT_ATTR_NOSUID, MOUNT_ATTR_NODEV,
   MOUNT_ATTR_NOEXEC, MOUNT_ATTR_NOATIME, MOUNT_ATTR_NODIRATIME, MOUNT_ATTR_STRICTATIME, MOUNT_ATTR__ATIME,
   MS_NOSYMFOLLOW, MOUNT_ATTR_NOSYMFOLLOW } from "../spec/mountopts";
-import { CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWTIME } from "../linux/consts";
+import { CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWTIME, CLONE_NEWNET } from "../linux/consts";
 
 export class CreateOptions {
   bundle: string = "";
@@ -135,6 +135,11 @@ function envValue(env: string[], key: string): string | null {
   return null;
 }
 
+// One mapping of exactly one id, the caller's own: what an unprivileged process may write.
+function ownIdOnly(m: IdMapping[], id: u32): bool {
+  return m.length == 1 && m[0].size == 1 && m[0].hostID == id;
+}
+
 export function compile(spec: Spec, opts: CreateOptions, lastCap: i32): Result<Plan> {
   const p = new Plan();
   const L = spec.linux;
@@ -154,6 +159,17 @@ export function compile(spec: Spec, opts: CreateOptions, lastCap: i32): Result<P
     // unmapped host uid (mqueue and /proc ownership, as with runc): unshared by init.
     p.unshareFlags = p.cloneFlags & ~(CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWTIME);
     p.cloneFlags &= ~p.unshareFlags;
+  }
+  if (p.newUserNs && sys.geteuid() != 0) {
+    p.uidMapTool = !ownIdOnly(L.uidMappings, sys.geteuid());
+    p.gidMapTool = !ownIdOnly(L.gidMappings, sys.getegid());
+    if (!p.gidMapTool) {
+      p.denySetgroups = true;
+      p.setGroups = false;
+      if (proc.user.additionalGids.length > 0) {
+        return err<Plan>(fail("config.json", "", "process.user.additionalGids: setgroups is denied in a user namespace whose gid map is only the caller's gid (map more gids, through newgidmap)"));
+      }
+    }
   }
   p.createContainerHooks = spec.hooks.createContainer;
   p.startContainerHooks = spec.hooks.startContainer;
@@ -180,6 +196,10 @@ export function compile(spec: Spec, opts: CreateOptions, lastCap: i32): Result<P
     if (!r.ok) return err<Plan>(r.err!);
     const op = r.value;
     if (op.dest == "dev" && op.kind == MountKind.Bind) devIsBind = true;
+    if (op.kind == MountKind.Fs && op.fstype == "sysfs" && p.newUserNs && (p.unshareFlags & CLONE_NEWNET) == 0) {
+      op.sysfsBind = true;
+      op.attrSet = attrsOf(op.flags);
+    }
     if (op.idmap && op.idmapUid.length == 0) {
       // "idmap" alone: the container's user namespace mappings (or the one it joins).
       const u = L.namespace("user");

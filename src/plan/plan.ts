@@ -20,6 +20,8 @@ export class MountOp {
   recClr: u64 = 0;
   propagation: u64 = 0;
   isFile: bool = false;     // bind source is not a directory
+  sysfsBind: bool = false;  // sysfs in a user namespace without a network namespace of its own:
+                            // the kernel refuses the mount (EPERM), /sys is bound instead
   // cgroup v1: one sub-mount per hierarchy.
   cgroupDirs: string[] = [];
   cgroupData: string[] = [];
@@ -55,6 +57,11 @@ export class Plan {
   pidJoin: string = "";          // PID namespace to join: setns by the parent before clone3
   waitForParent: bool = false;
   newUserNs: bool = false;
+  // Non-root parent: a map that is not exactly the caller's own id goes through the setuid
+  // newuidmap/newgidmap; the own gid written directly needs setgroups "deny" first.
+  uidMapTool: bool = false;
+  gidMapTool: bool = false;
+  denySetgroups: bool = false;
   unshareFlags: u64 = 0;          // namespaces init unshares itself (user namespace case)    // parent writes uid/gid maps before init continues
   rootfs: string = "";
   rootPropagation: u64 = 0;       // linux.rootfsPropagation, applied to / after pivot_root (0: none)

@@ -2,7 +2,7 @@
 // with init blocked on exec.fifo.
 import * as sys from "../sys/syscall";
 import { Failure, Result, ok, err, sysFail, fail } from "../errors/failure";
-import { ENOENT, EINVAL } from "../errors/errno";
+import { ENOENT, EINVAL, EACCES, EPERM, EROFS } from "../errors/errno";
 import { readFile, writeFileAtomic } from "../sys/io";
 import { parseJsonBuffer } from "../json/reader";
 import { parseSpec } from "../spec/parse";
@@ -48,6 +48,9 @@ export class CreateRequest {
   preserveFds: i32 = 0;
   // Foreground `run` without --console-socket: tsrun relays the terminal itself.
   relayTerminal: bool = false;
+  // Rootless (runc's rule): cgroups that cannot be created for lack of permission are
+  // skipped when the config sets no cgroupsPath and no limit (device rules aside).
+  skipCgroupPermission: bool = false;
 }
 
 class FdBox { fd: i32 = -1; }
@@ -157,6 +160,7 @@ export function createContainer(g: Globals, req: CreateRequest): Result<Created>
       const d = spec.linux.devices[i];
       if (d.type != "p") devs.push((d.type == "b" ? "b " : "c ") + d.major.toString() + ":" + d.minor.toString() + " rwm");
     }
+    req.skipCgroupPermission = g.rootlessCgroups && spec.linux.cgroupsPath.length == 0 && res.writes.length == 0;
     const cr = planCgroups(res, spec.linux.cgroupsPath, req.id, devs);
     if (!cr.ok) return err<Created>(cr.err!);
     cg = cr.value;
@@ -267,6 +271,13 @@ function startInit(store: Store, dirfd: i32, req: CreateRequest, spec: Spec, pla
   let f: Failure | null = null;
   if (cg != null) {
     f = applyCgroups(cg!, child.pid);
+    if (f != null && req.skipCgroupPermission && (f!.errno == EACCES || f!.errno == EPERM || f!.errno == EROFS)) {
+      removeCgroups(cg!.created);
+      cg!.created = [];
+      cg!.freezerDir = "";
+      cg!.allDirs = [];
+      f = null;
+    }
     st.cgroupDirs = cg!.created;
     st.freezerDir = cg!.freezerDir;
     st.cgroupAll = cg!.allDirs;

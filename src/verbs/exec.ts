@@ -4,7 +4,8 @@ import * as sys from "../sys/syscall";
 import { Failure, Result, ok, err, fail, sysFail } from "../errors/failure";
 import { Globals } from "../cli/globals";
 import { debug } from "../cli/report";
-import { print, readFile, readFd, writeString } from "../sys/io";
+import { print, readFile, readFd, readFileAt, writeString } from "../sys/io";
+import { CLONE_NEWUSER } from "../linux/consts";
 import { parseJsonBuffer } from "../json/reader";
 import { Checker, parseProcess } from "../spec/parse";
 import { Process } from "../spec/model";
@@ -160,6 +161,18 @@ export function exec(g: Globals, req: ExecRequest): Result<i32> {
     return err<i32>(fail("exec", req.id, "container init has exited"));
   }
   const ns = foreignNamespaces(c.state.pid);
+  if ((ns & CLONE_NEWUSER) != 0) {
+    // A user namespace whose setgroups is "deny" (rootless, own gid only): no setgroups.
+    const sg = readFileAt(sys.AT_FDCWD, "/proc/" + c.state.pid.toString() + "/setgroups");
+    if (sg.ok && String.UTF8.decode(sg.value).startsWith("deny")) {
+      p.setGroups = false;
+      if (p.groups.length > 0) {
+        sys.close(<i32>pidfd);
+        c.close();
+        return err<i32>(fail("exec", req.id, "additional gids cannot be set: setgroups is denied in the container's user namespace"));
+      }
+    }
+  }
   const cgroups = foreignCgroups(c.state.pid);
   debug(g, "exec " + req.id + ": namespaces 0x" + ns.toString(16) + ", cgroups " + cgroups.join(" "));
   const mask = memory.data(8);

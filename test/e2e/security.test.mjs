@@ -1,7 +1,7 @@
 // Security defaults observed from outside and inside real containers: the CVE-2019-5736
 // defence (init's exe is a sealed copy, not the binary on disk), no fd of the caller leaks
 // into the container (CVE-2024-21626 class), a cwd outside the container is refused; and the
-// global flags that must not be parsed-and-ignored (--debug, --rootless, run --keep).
+// global flags that must not be parsed-and-ignored (--debug, run --keep; --rootless: rootless.test.mjs).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { openSync, closeSync, readlinkSync, realpathSync, mkdirSync, writeFileSync, readFileSync } from 'node:fs';
@@ -77,15 +77,6 @@ test('--debug says what happens (stderr and the JSON log); without it, nothing',
   const q = runSh('true');
   ok(q);
   assert.is(q.stderr, '', 'no output without --debug');
-});
-
-test('--rootless true is refused (not supported yet), false and auto run as root', () => {
-  if (skipFor(!isTsrun, 'runc supports rootless')) return;
-  const b = bundle({ args: ['true'] });
-  const line = fails(rt(['run', '--bundle', b.dir, newId('rl')], { global: ['--rootless', 'true'] }), '--rootless true');
-  assert.match(line, /rootless/);
-  ok(rt(['run', '--bundle', b.dir, newId('rl')], { global: ['--rootless', 'false'] }));
-  fails(rt(['list'], { global: ['--rootless', 'maybe'] }), 'invalid --rootless');
 });
 
 test('run --keep leaves the stopped container for state and delete', async () => {

@@ -1,0 +1,199 @@
+// Rootless: the runtime run by an unprivileged user (setpriv --reuid/--regid --clear-groups),
+// with a config.json from its own `spec --rootless`, state under $XDG_RUNTIME_DIR, no cgroups
+// (not delegated here), user namespace maps written directly (own id only) or through
+// newuidmap/newgidmap (several ranges from /etc/subuid). The user, its subordinate ids and
+// its directories are made by this file and removed at the end.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  RUNTIME, WORK, assertNoLeaks, fails, isRunc, newId, ok, rt, setup, skipFor, state as stateOf, waitStatus,
+} from '../lib/runtime.mjs';
+import { makeRootfs } from '../lib/bundle.mjs';
+
+setup(test);
+
+// ---- the unprivileged user ------------------------------------------------------------------
+
+const USER = `tsrunrl${process.pid}`;
+function sh(cmd, args) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
+sh('useradd', ['--no-create-home', '--shell', '/usr/sbin/nologin', '--user-group', USER]);
+let userGone = false;
+function removeUser() {
+  if (userGone) return;
+  userGone = true;
+  spawnSync('userdel', [USER]); // also removes its /etc/subuid and /etc/subgid lines
+}
+process.on('exit', removeUser);
+test.after(removeUser);
+
+const UID = Number(sh('id', ['-u', USER]).trim());
+const GID = Number(sh('id', ['-g', USER]).trim());
+function subRange(file) {
+  const line = (existsSync(file) ? readFileSync(file, 'utf8') : '').split('\n').find((l) => l.startsWith(`${USER}:`));
+  return line ? Number(line.split(':')[1]) : null;
+}
+if (subRange('/etc/subuid') == null || subRange('/etc/subgid') == null) {
+  const start = 1000000 + (process.pid % 1000) * 65536;
+  sh('usermod', ['--add-subuids', `${start}-${start + 65535}`, '--add-subgids', `${start}-${start + 65535}`, USER]);
+}
+const SUBUID = subRange('/etc/subuid');
+const SUBGID = subRange('/etc/subgid');
+
+// Its runtime dir (as /run/user/UID would be) and bundles it owns.
+const XDG = join(WORK, 'xdg');
+mkdirSync(XDG, { mode: 0o700 });
+chownSync(XDG, UID, GID);
+const NAME = isRunc ? 'runc' : 'tsrun';
+const STATE_ROOT = join(XDG, NAME);
+const ENV = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', XDG_RUNTIME_DIR: XDG };
+
+// The runtime as the user; no --root: the default under $XDG_RUNTIME_DIR is what is tested.
+const AS_USER = { runtime: '/usr/bin/setpriv', root: false, global: [`--reuid=${UID}`, `--regid=${GID}`, '--clear-groups', '--', RUNTIME], env: ENV };
+function asUser(args, { global = [], ...opts } = {}) {
+  return rt(args, { ...AS_USER, ...opts, global: [...AS_USER.global, ...global] });
+}
+const userId = (tag) => newId(tag, { root: STATE_ROOT });
+const state = (id) => stateOf(id, AS_USER);
+
+let seq = 0;
+// A bundle owned by the user, config.json from `spec --rootless` run as the user, then edited.
+function rootlessBundle(args, edit = () => {}) {
+  const dir = join(WORK, `rl-bundle-${seq++}`);
+  mkdirSync(dir);
+  chmodSync(dir, 0o755);
+  makeRootfs(join(dir, 'rootfs'));
+  chownSync(dir, UID, GID);
+  ok(asUser(['spec', '--rootless'], { cwd: dir }), 'spec --rootless as the user');
+  const c = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
+  c.process.terminal = false;
+  c.process.args = args;
+  edit(c);
+  writeFileSync(join(dir, 'config.json'), JSON.stringify(c));
+  return { dir, rootfs: join(dir, 'rootfs'), config: c };
+}
+
+const subMaps = (sub) => [{ containerID: 0, hostID: 0, size: 1 }, { containerID: 1, hostID: sub, size: 65536 }];
+
+// ---- tests -------------------------------------------------------------------------------------
+
+test('spec --rootless maps the caller: uid/gid maps of its own ids, no network namespace, /sys bound', () => {
+  const b = rootlessBundle(['true']);
+  assert.equal(b.config.linux.uidMappings, [{ containerID: 0, hostID: UID, size: 1 }]);
+  assert.equal(b.config.linux.gidMappings, [{ containerID: 0, hostID: GID, size: 1 }]);
+  assert.ok(b.config.linux.namespaces.some((n) => n.type === 'user'));
+  assert.not.ok(b.config.linux.namespaces.some((n) => n.type === 'network'));
+  const sys = b.config.mounts.find((m) => m.destination === '/sys');
+  assert.ok(sys.options.includes('rbind'), JSON.stringify(sys));
+});
+
+test('rootless run: root inside is the caller outside, setgroups denied, state under $XDG_RUNTIME_DIR', async () => {
+  const b = rootlessBundle(['sh', '-c', 'id -u; id -g; cat /proc/self/uid_map /proc/self/gid_map /proc/self/setgroups; ls /sys/kernel >/dev/null && echo sys']);
+  const id = userId('run');
+  const r = ok(asUser(['run', '--bundle', b.dir, id]));
+  const lines = r.stdout.split('\n').map((l) => l.trim().split(/\s+/).join(' '));
+  assert.equal(lines, ['0', '0', `0 ${UID} 1`, `0 ${GID} 1`, 'deny', 'sys', '']);
+  assert.not.ok(existsSync(join(STATE_ROOT, id)), 'state removed after run');
+  await assertNoLeaks({ id, root: STATE_ROOT, bundle: b.dir });
+});
+
+test('rootless lifecycle: create, state, start, exec, kill, delete; nothing left', async () => {
+  const b = rootlessBundle(['sleep', '1000']);
+  const id = userId('life');
+  ok(asUser(['create', '--bundle', b.dir, id]));
+  assert.ok(existsSync(join(STATE_ROOT, id)), `state dir in ${STATE_ROOT}`);
+  const s = state(id);
+  assert.is(s.status, 'created');
+  const owner = readFileSync(`/proc/${s.pid}/status`, 'utf8').match(/^Uid:\s+(\d+)/m)[1];
+  assert.is(Number(owner), UID, 'init runs as the caller on the host');
+  ok(asUser(['start', id]));
+  await waitStatus(id, 'running', AS_USER);
+  const e = ok(asUser(['exec', id, 'sh', '-c', 'id -u; cat /proc/self/uid_map; echo $$']));
+  const [u, map, pid] = e.stdout.split('\n');
+  assert.is(u, '0');
+  assert.is(map.trim().split(/\s+/).join(' '), `0 ${UID} 1`);
+  assert.is.not(pid, '1', 'exec joined the PID namespace');
+  ok(asUser(['kill', id, 'KILL']));
+  await waitStatus(id, 'stopped', AS_USER);
+  ok(asUser(['delete', id]));
+  assert.not.ok(existsSync(join(STATE_ROOT, id)));
+  await assertNoLeaks({ id, root: STATE_ROOT, bundle: b.dir });
+});
+
+test('several ranges through newuidmap/newgidmap (from /etc/subuid): a non-root user inside', async () => {
+  const b = rootlessBundle(['sh', '-c', 'id -u; id -g; cat /proc/self/uid_map /proc/self/setgroups'], (c) => {
+    c.linux.uidMappings = subMaps(SUBUID).map((m, i) => (i === 0 ? { ...m, hostID: UID } : m));
+    c.linux.gidMappings = subMaps(SUBGID).map((m, i) => (i === 0 ? { ...m, hostID: GID } : m));
+    c.process.user = { uid: 1000, gid: 1000 };
+  });
+  const id = userId('multi');
+  const r = ok(asUser(['run', '--bundle', b.dir, id]));
+  const lines = r.stdout.split('\n').map((l) => l.trim().split(/\s+/).join(' '));
+  assert.equal(lines, ['1000', '1000', `0 ${UID} 1`, `1 ${SUBUID} 65536`, 'allow', '']);
+  await assertNoLeaks({ id, root: STATE_ROOT, bundle: b.dir });
+});
+
+test('a range the user does not own: newuidmap refuses, one clear line, nothing left', async () => {
+  const b = rootlessBundle(['true'], (c) => {
+    c.linux.uidMappings = [{ containerID: 0, hostID: UID, size: 1 }, { containerID: 1, hostID: 10, size: 5 }];
+  });
+  const id = userId('deny');
+  const line = fails(asUser(['run', '--bundle', b.dir, id]), 'unowned range', { oneLine: !isRunc });
+  if (!isRunc) assert.match(line, /linux\.uidMappings: newuidmap \d+ 0 \d+ 1 1 10 5: .*not allowed/, line);
+  await assertNoLeaks({ id, root: STATE_ROOT, bundle: b.dir });
+});
+
+test('--rootless false as a non-root user: cgroup errors are not skipped', async () => {
+  const b = rootlessBundle(['true']);
+  const id = userId('nrl');
+  const line = fails(asUser(['run', '--bundle', b.dir, id], { global: ['--rootless', 'false'] }), '--rootless false', { oneLine: !isRunc });
+  assert.match(line, /cgroup|permission denied/i, line);
+  await assertNoLeaks({ id, root: STATE_ROOT, bundle: b.dir });
+  // and auto (the default) as the same user runs
+  ok(asUser(['run', '--bundle', b.dir, userId('arl')], { global: ['--rootless', 'auto'] }));
+});
+
+test('rootless: a sysfs mount without a network namespace of its own is bound from the host', async () => {
+  if (skipFor(isRunc, 'runc 1.1 fails to mount sysfs in a user namespace without its own network namespace')) return;
+  const b = rootlessBundle(['sh', '-c', 'ls /sys/kernel >/dev/null && echo ok; touch /sys/x 2>/dev/null || echo ro'], (c) => {
+    c.mounts = c.mounts.map((m) => (m.destination === '/sys' ? { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] } : m));
+  });
+  const id = userId('sysfs');
+  const r = ok(asUser(['run', '--bundle', b.dir, id]));
+  assert.is(r.stdout, 'ok\nro\n');
+  await assertNoLeaks({ id, root: STATE_ROOT, bundle: b.dir });
+});
+
+test('rootless: an idmapped mount is refused (the kernel wants CAP_SYS_ADMIN over the source filesystem)', async () => {
+  if (skipFor(isRunc, 'runc 1.1 has no idmapped mounts (it ignores the option)')) return;
+  const b = rootlessBundle(['true'], (c) => {
+    c.mounts.push({ destination: '/mnt', type: 'bind', source: '/tmp', options: ['bind', 'idmap'] });
+  });
+  const id = userId('bad');
+  assert.match(fails(asUser(['run', '--bundle', b.dir, id])), /mounts\[\d+\]\.options: idmapped mounts need root/);
+  await assertNoLeaks({ id, root: STATE_ROOT, bundle: b.dir });
+});
+
+test('rootless: additional gids cannot be set when setgroups is denied', async () => {
+  const g = rootlessBundle(['id', '-G'], (c) => { c.process.user.additionalGids = [0]; });
+  const id = userId('gids');
+  const r = asUser(['run', '--bundle', g.dir, id]);
+  const line = fails(r, 'additionalGids with setgroups denied', { oneLine: !isRunc });
+  if (!isRunc) assert.match(line, /process\.user\.additionalGids: setgroups is denied/);
+  await assertNoLeaks({ id, root: STATE_ROOT, bundle: g.dir });
+});
+
+test('--rootless true as root runs (cgroup errors would be skipped); invalid values are refused', () => {
+  const b = rootlessBundle(['true']);
+  ok(rt(['run', '--bundle', b.dir, newId('rlt')], { global: ['--rootless', 'true'] }));
+  if (skipFor(isRunc, 'runc checks --rootless only where it uses it (create/run)')) return;
+  fails(rt(['list'], { global: ['--rootless', 'maybe'] }), 'invalid --rootless');
+});
+
+test.run();
