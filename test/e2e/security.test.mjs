@@ -4,7 +4,7 @@
 // global flags that must not be parsed-and-ignored (--debug, run --keep; --rootless: rootless.test.mjs).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { openSync, closeSync, readlinkSync, realpathSync, mkdirSync, writeFileSync, readFileSync } from 'node:fs';
+import { openSync, closeSync, readlinkSync, realpathSync, mkdirSync, writeFileSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   RUNTIME, WORK, assertNoLeaks, bundle, fails, isRunc, isTsrun, newId, ok, rt, runSh, setup, skipFor, state,
@@ -63,6 +63,27 @@ test('a cwd that resolves outside the container (a preserved host directory fd) 
     await assertNoLeaks({ id, bundle: b });
   } finally {
     closeSync(fd);
+  }
+});
+
+test('/proc and /sys are mounted only on real directories: a rootfs whose /proc or /sys is a symlink is refused', async () => {
+  // CVE-2019-16884 / CVE-2019-19921: a decoy /proc (a symlink to a directory the image
+  // controls) would make later steps (LSM labels, masked paths, sysctls) act on fake files.
+  for (const [dir, target] of [['proc', '/tmp/fakeproc'], ['sys', '../../tmp/fakesys'], ['proc', '/']]) {
+    const b = bundle({
+      args: ['true'],
+      mutate: (c, bb) => {
+        rmSync(join(bb.rootfs, dir), { recursive: true });
+        mkdirSync(join(bb.rootfs, 'tmp', target.split('/').pop() || '.'), { recursive: true });
+        symlinkSync(target, join(bb.rootfs, dir));
+      },
+    });
+    const id = newId('psym');
+    const r = rt(['run', '--bundle', b.dir, id]);
+    const line = fails(r, `/${dir} -> ${target}`, { oneLine: !isRunc });
+    assert.match(line, /ordinary directory/, line);
+    assert.equal(readdirSync(join(b.rootfs, 'tmp')).filter((n) => n.startsWith('fake')).flatMap((n) => readdirSync(join(b.rootfs, 'tmp', n))), [], 'nothing mounted on the decoy');
+    await assertNoLeaks({ id, bundle: b });
   }
 });
 
