@@ -10,6 +10,7 @@ command -v wasm2c >/dev/null || need+=(wabt)
 command -v musl-gcc >/dev/null || need+=(musl-tools)
 command -v gcc >/dev/null || need+=(gcc)
 command -v file >/dev/null || need+=(file)
+command -v strace >/dev/null || need+=(strace)   # test/e2e/faults.test.mjs places its kills with it
 [ -x /bin/busybox ] && /bin/busybox --list 2>/dev/null | grep -qx sh && file -L /bin/busybox | grep -q 'statically linked' || need+=(busybox-static)
 # Extra packages by name (a package whose command has another name is checked by that command).
 for extra in ${TSRUN_EXTRA_DEPS:-}; do

@@ -220,6 +220,13 @@ export function createContainer(g: Globals, req: CreateRequest): Result<Created>
   return ok<Created>(created);
 }
 
+// Same strings, in any order.
+function sameList(a: string[], b: string[]): bool {
+  if (a.length != b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!b.includes(a[i])) return false;
+  return true;
+}
+
 function startInit(store: Store, dirfd: i32, req: CreateRequest, spec: Spec, plan: Plan, bundle: string, cg: CgroupPlan | null, masterOut: FdBox): Result<ContainerState> {
   let rc = sys.mknodat(dirfd, FIFO, sys.S_IFIFO | 0o622, 0);
   if (rc < 0) return err<ContainerState>(sysFail("mkfifo", store.dirOf(req.id) + "/" + FIFO, rc));
@@ -266,29 +273,38 @@ function startInit(store: Store, dirfd: i32, req: CreateRequest, spec: Spec, pla
   st.annotationKeys = spec.annotationKeys;
   st.annotationValues = spec.annotationValues;
 
-  // Recorded before init is released: a create killed from here on leaves a state that
-  // `delete --force` can clean up (and init dies with us until it is ready).
-  let f: Failure | null = null;
-  if (cg != null) {
-    f = applyCgroups(cg!, child.pid);
-    if (f != null && req.skipCgroupPermission && (f!.errno == EACCES || f!.errno == EPERM || f!.errno == EROFS)) {
-      removeCgroups(cg!.created);
-      cg!.created = [];
-      cg!.freezerDir = "";
-      cg!.allDirs = [];
-      f = null;
-    }
-    st.cgroupDirs = cg!.created;
-    st.freezerDir = cg!.freezerDir;
-    st.cgroupAll = cg!.allDirs;
-    st.cgroupV2 = cg!.v2;
-  }
   st.poststart = spec.hooks.poststart;
   st.startSync = startFifo >= 0;
   const nh = getenv("NOTIFY_SOCKET");
   st.notifySocket = nh != null ? nh : "";
   st.poststop = spec.hooks.poststop;
-  if (f == null) f = store.save(dirfd, st);
+  // Recorded before any cgroup is made and before init is released: a create killed from
+  // here on leaves a state that `delete --force` can clean up (init dies with us until it is
+  // ready). The cgroup leaves are recorded as ours up front; the exact list of directories
+  // made (parents too, not a leaf that already existed) is saved again only if it differs.
+  let f: Failure | null = null;
+  if (cg != null) {
+    st.cgroupDirs = cg!.dirs;
+    st.freezerDir = cg!.freezerDir;
+    st.cgroupAll = cg!.allDirs;
+    st.cgroupV2 = cg!.v2;
+  }
+  f = store.save(dirfd, st);
+  if (f == null && cg != null) {
+    f = applyCgroups(cg!, child.pid);
+    let same = sameList(cg!.created, cg!.dirs);
+    if (f != null && req.skipCgroupPermission && (f!.errno == EACCES || f!.errno == EPERM || f!.errno == EROFS)) {
+      // rootless without a delegated cgroup: run without one (as runc)
+      removeCgroups(cg!.created);
+      cg!.created = [];
+      st.freezerDir = "";
+      st.cgroupAll = [];
+      same = false;
+      f = null;
+    }
+    st.cgroupDirs = cg!.created;
+    if (f == null && !same) f = store.save(dirfd, st);
+  }
   if (FEATURE_HOOKS && f == null && (spec.hooks.prestart.length > 0 || spec.hooks.createRuntime.length > 0)) {
     const creating = stateJson(st, Status.Creating, 0);
     f = runHooks("prestart", spec.hooks.prestart, creating);
@@ -313,7 +329,7 @@ function startInit(store: Store, dirfd: i32, req: CreateRequest, spec: Spec, pla
   if (relayEnd >= 0) sys.close(relayEnd);
   if (f != null) {
     killInit(child.pid);
-    removeCgroups(st.cgroupDirs);
+    if (cg != null) removeCgroups(cg!.created);
     return err<ContainerState>(f);
   }
   return ok<ContainerState>(st);

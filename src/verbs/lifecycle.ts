@@ -157,6 +157,8 @@ export function pauseResume(g: Globals, id: string, pause: bool): Failure | null
   if (f == null) {
     c.state.paused = pause;
     f = c.store.save(c.dirfd, c.state);
+    // Not recorded (e.g. the root is full): undo, so the state on disk stays the truth.
+    if (f != null) setFrozen(c.state.freezerDir, c.state.cgroupV2, !pause);
   }
   c.close();
   return f;
