@@ -14,6 +14,7 @@ import { spec } from "../verbs/spec";
 import { featuresJson } from "../verbs/features";
 import { ExecRequest, exec, ps } from "../verbs/exec";
 import { update } from "../verbs/update";
+import { events, stats } from "../verbs/events";
 import * as sys from "../sys/syscall";
 import { ensureSealedSelf } from "../linux/selfexec";
 import { FEATURE_EXTRA_VERBS, FEATURE_CGROUPS, BUILD_NAME } from "../features";
@@ -44,6 +45,7 @@ const UPDATE_FLAGS: FlagSpec[] = [
   new FlagSpec("cpuset-mems", "", true), new FlagSpec("pids-limit", "", true), new FlagSpec("blkio-weight", "", true),
   new FlagSpec("l3-cache-schema", "", true), new FlagSpec("mem-bw-schema", "", true), new FlagSpec("help", "h", false),
 ];
+const EVENTS_FLAGS: FlagSpec[] = [new FlagSpec("stats", "", false), new FlagSpec("interval", "", true), new FlagSpec("help", "h", false)];
 const PS_FLAGS: FlagSpec[] = [new FlagSpec("format", "f", true), new FlagSpec("help", "h", false)];
 const PLAIN_FLAGS: FlagSpec[] = [new FlagSpec("help", "h", false)];
 
@@ -54,10 +56,11 @@ function flagsFor(verb: string): FlagSpec[] | null {
   if (verb == "exec") return EXEC_FLAGS;
   if (verb == "ps") return PS_FLAGS;
   if (verb == "update") return UPDATE_FLAGS;
+  if (verb == "events") return EVENTS_FLAGS;
   if (verb == "delete") return DELETE_FLAGS;
   if (verb == "list") return LIST_FLAGS;
   if (verb == "spec") return SPEC_FLAGS;
-  if (verb == "start" || verb == "state" || verb == "features" || verb == "pause" || verb == "resume") return PLAIN_FLAGS;
+  if (verb == "start" || verb == "state" || verb == "features" || verb == "pause" || verb == "resume" || verb == "stats") return PLAIN_FLAGS;
   return null;
 }
 
@@ -69,6 +72,15 @@ function positional(p: Parsed, verb: string, min: i32, max: i32): Failure | null
     return fail(verb, "", "expects " + want + " argument(s), got " + n.toString() + " (see tsrun " + verb + " --help)");
   }
   return null;
+}
+
+// --systemd-cgroup: checked, never a silent fallback to cgroupfs. systemd runs when
+// /run/systemd/system exists (sd_booted(3)'s test).
+function systemdDriver(): Failure | null {
+  if (sys.faccessat(sys.AT_FDCWD, "/run/systemd/system", 0) != 0) {
+    return fail("--systemd-cgroup", "", "systemd is not running on this host (no /run/systemd/system): use the default cgroupfs driver");
+  }
+  return fail("--systemd-cgroup", "", "the systemd cgroup driver (units through D-Bus) is not implemented in this version of tsrun: use the default cgroupfs driver");
 }
 
 function preserveFds(p: Parsed): Result<i32> {
@@ -141,7 +153,7 @@ export function run(): i32 {
 
   const verb = gf.positional[0];
   if ((!FEATURE_EXTRA_VERBS && (verb == "run" || verb == "ps" || verb == "spec" || verb == "features")) ||
-    (!FEATURE_CGROUPS && (verb == "pause" || verb == "resume" || verb == "update"))) {
+    (!FEATURE_CGROUPS && (verb == "pause" || verb == "resume" || verb == "update" || verb == "events" || verb == "stats"))) {
     return report(g, fail("command", "\"" + verb + "\"", "is not in this build of tsrun (" + BUILD_NAME + ")"));
   }
   debug(g, "argv: " + args.join(" "));
@@ -160,7 +172,7 @@ function dispatch(g: Globals, verb: string, p: Parsed): i32 {
   let f: Failure | null = null;
   if (verb == "create" || verb == "run") {
     f = positional(p, verb, 1, 1);
-    if (f == null && g.systemdCgroup) f = fail("--systemd-cgroup", "", "the systemd cgroup driver is not supported by this version of tsrun");
+    if (f == null && g.systemdCgroup) f = systemdDriver();
     if (f == null) f = ensureSealedSelf();
     if (f != null) return report(g, f);
     const rq = createRequest(p);
@@ -196,6 +208,12 @@ function dispatch(g: Globals, verb: string, p: Parsed): i32 {
   } else if (FEATURE_CGROUPS && verb == "update") {
     f = positional(p, verb, 1, 1);
     if (f == null) f = update(g, p.positional[0], p);
+  } else if (FEATURE_CGROUPS && verb == "events") {
+    f = positional(p, verb, 1, 1);
+    if (f == null) f = events(g, p.positional[0], p.flag("stats"), p.get("interval", "5s"));
+  } else if (FEATURE_CGROUPS && verb == "stats") {
+    f = positional(p, verb, 1, 1);
+    if (f == null) f = stats(g, p.positional[0]);
   } else if (FEATURE_CGROUPS && (verb == "pause" || verb == "resume")) {
     f = positional(p, verb, 1, 1);
     if (f == null) f = pauseResume(g, p.positional[0], verb == "pause");

@@ -3,7 +3,7 @@ import { BUILD_NAME } from "../features";
 
 export const VERSION_TEXT = "tsrun version 0.1.0\nspec: 1.3.0\nbuild: AssemblyScript -> Wasm -> wasm2c, static, features: " + BUILD_NAME + "\n";
 
-const VERBS: string[] = ["create", "start", "run", "exec", "ps", "pause", "resume", "update", "state", "kill", "delete", "list", "spec", "features"];
+const VERBS: string[] = ["create", "start", "run", "exec", "ps", "pause", "resume", "update", "events", "stats", "state", "kill", "delete", "list", "spec", "features"];
 const SUMMARY: string[] = [
   "create a container (init waits for start)",
   "start the user process of a created container",
@@ -13,6 +13,8 @@ const SUMMARY: string[] = [
   "freeze every process of a running container",
   "thaw a paused container",
   "change the cgroup limits of a container",
+  "print resource usage and OOM events of a container as JSON lines (runc's format)",
+  "print the resource usage of a container once, as JSON",
   "print the OCI state of a container",
   "send a signal to a container's init (or every process with --all)",
   "delete a container and everything tsrun created for it",
@@ -28,7 +30,12 @@ const USAGE: string[] = [
   "tsrun ps [--format|-f table|json] ID [PS-ARGS...]",
   "tsrun pause ID",
   "tsrun resume ID",
-  "tsrun update [--resources|-r FILE|-] [--memory B] [--memory-swap B] [--memory-reservation B] [--cpu-shares N] [--cpu-quota N] [--cpu-period N] [--pids-limit N] ID",
+  "tsrun update [--resources|-r FILE|-] [--memory B] [--memory-swap B] [--memory-reservation B] [--kernel-memory B]\n" +
+  "             [--kernel-memory-tcp B] [--cpu-shares N] [--cpu-quota US] [--cpu-period US] [--cpu-rt-runtime US]\n" +
+  "             [--cpu-rt-period US] [--cpuset-cpus LIST] [--cpuset-mems LIST] [--pids-limit N] [--blkio-weight N] ID\n" +
+  "       (--resources: a linux.resources JSON object; 0 or absent = unchanged; B: bytes, with k/m/g/t)",
+  "tsrun events [--stats] [--interval DURATION] ID   (default interval 5s; --stats: one stats event, then exit)",
+  "tsrun stats ID",
   "tsrun state ID",
   "tsrun kill [--all|-a] ID [SIGNAL]   (SIGNAL: name with or without SIG, or number; default TERM)",
   "tsrun delete [--force|-f] ID",
@@ -49,7 +56,7 @@ export function usage(): string {
     "  --log FILE            also write errors to FILE\n" +
     "  --log-format FORMAT   text or json (JSON lines, as containerd reads them)\n" +
     "  --debug               verbose logging\n" +
-    "  --systemd-cgroup      use the systemd cgroup driver (not supported yet)\n" +
+    "  --systemd-cgroup      use the systemd cgroup driver (needs a running systemd; see docs/gaps.md)\n" +
     "  --rootless true|false|auto\n" +
     "  --version, -v         print the version\n" +
     "  --help, -h            this text; `tsrun COMMAND --help` for a command\n";

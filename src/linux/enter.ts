@@ -42,12 +42,16 @@ export function foreignCgroups(pid: i32): string[] {
   const lines = String.UTF8.decode(theirs.value).split("\n");
   let v1 = false;
   for (let i = 0; i < lines.length; i++) if (lines[i].indexOf(":") > 0 && !lines[i].includes("::")) v1 = true;
+  // cgroup2 mounted at /sys/fs/cgroup (pure v2, or v1 hidden in a mount namespace).
+  const sfs = memory.data(120);
+  if (v1 && sys.statfs("/sys/fs/cgroup", sfs) == 0 && load<i64>(sfs) == 0x63677270) v1 = false;
   for (let i = 0; i < lines.length; i++) {
     const l = lines[i];
     if (l.length == 0 || mine.includes(l)) continue;
     const a = l.indexOf(":"), b = l.indexOf(":", a + 1);
     if (a < 0 || b < 0) continue;
     const ctl = l.substring(a + 1, b), path = l.substring(b + 1);
+    if (!v1 && ctl.length > 0) continue;
     let mount: string;
     if (ctl.length == 0) mount = v1 ? "/sys/fs/cgroup/unified" : "/sys/fs/cgroup";
     else mount = "/sys/fs/cgroup/" + (ctl.startsWith("name=") ? ctl.substring(5) : ctl);

@@ -41,7 +41,7 @@ export function spawnInit(p: Plan): Result<Child> {
   }
   const mf = prepareIdmappedMounts(p);
   if (mf != null) { sys.close(parentEnd); sys.close(childEnd); return err<Child>(mf); }
-  rc = forkProcess(p.cloneFlags);
+  rc = forkProcess(p.cloneFlags, p.cgroupFd);
   if (rc == 0) {
     sys.close(parentEnd);
     containerInit(p);

@@ -56,6 +56,7 @@ export class Plan {
   joins: NsJoin[] = [];           // setns in init, user namespace first
   pidJoin: string = "";          // PID namespace to join: setns by the parent before clone3
   waitForParent: bool = false;
+  cgroupFd: i32 = -1;            // pure cgroup v2: init is cloned into this cgroup directory
   newUserNs: bool = false;
   // Non-root parent: a map that is not exactly the caller's own id goes through the setuid
   // newuidmap/newgidmap; the own gid written directly needs setgroups "deny" first.

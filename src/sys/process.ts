@@ -2,11 +2,13 @@
 import * as sys from "./syscall";
 
 // clone3 with `flags` (new namespaces or none), SIGCHLD on exit: a fork. 0 in the child.
-export function forkProcess(flags: u64): i64 {
+// cgroupFd >= 0: born in that cgroup v2 directory (CLONE_INTO_CGROUP).
+export function forkProcess(flags: u64, cgroupFd: i32 = -1): i64 {
   const args = memory.data(88);
   memory.fill(args, 0, 88);
-  store<u64>(args, flags);
+  store<u64>(args, cgroupFd >= 0 ? flags | 0x200000000 /* CLONE_INTO_CGROUP */ : flags);
   store<u64>(args, 17 /* SIGCHLD */, 32); // exit_signal
+  if (cgroupFd >= 0) store<u64>(args, <u64>cgroupFd, 80);
   return sys.clone3(args, 88);
 }
 

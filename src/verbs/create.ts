@@ -36,7 +36,7 @@ export function relayPair(): Result<i32> {
 import { stateJson } from "./query";
 import { Status } from "../state/status";
 import { CgroupPlan, planCgroups, applyCgroups, removeCgroups } from "../cgroups/manager";
-import { Resources } from "../cgroups/resources";
+import { Resources, DeviceRule } from "../cgroups/resources";
 
 export class CreateRequest {
   id: string = "";
@@ -155,23 +155,24 @@ export function createContainer(g: Globals, req: CreateRequest): Result<Created>
   let cg: CgroupPlan | null = null;
   if (FEATURE_CGROUPS) {
     const res = spec.linux.resources != null ? spec.linux.resources! : new Resources();
-    const devs: string[] = [];
+    const devs: DeviceRule[] = [];
     for (let i = 0; i < spec.linux.devices.length; i++) {
       const d = spec.linux.devices[i];
-      if (d.type != "p") devs.push((d.type == "b" ? "b " : "c ") + d.major.toString() + ":" + d.minor.toString() + " rwm");
+      if (d.type != "p") devs.push(new DeviceRule(true, d.type == "b" ? "b" : "c", d.major, d.minor, "rwm"));
     }
     req.skipCgroupPermission = g.rootlessCgroups && spec.linux.cgroupsPath.length == 0 && res.writes.length == 0;
     const cr = planCgroups(res, spec.linux.cgroupsPath, req.id, devs);
     if (!cr.ok) return err<Created>(cr.err!);
     cg = cr.value;
     // Init waits until it is in its cgroups: limits hold before it does anything. (The
-    // freezer alone needs no wait: it only has to be in place before `start`.)
-    if (spec.linux.resources != null) plan.waitForParent = true;
+    // freezer alone needs no wait: it only has to be in place before `start`; on pure v2
+    // init is born in its cgroup.)
+    if (spec.linux.resources != null && !cg!.v2) plan.waitForParent = true;
   }
 
   debug(g, "create " + req.id + ": bundle " + bundle + ", clone3 flags 0x" + plan.cloneFlags.toString(16) +
     ", " + plan.mounts.length.toString() + " mounts, " + plan.devices.length.toString() + " devices" +
-    (cg != null ? ", cgroups " + cg!.dirs.join(" ") : ""));
+    (cg != null ? ", cgroups " + cgroupPaths(cg!).join(" ") : ""));
   const so = Store.open(g.root, true);
   if (!so.ok) return err<Created>(so.err!);
   const store = so.value;
@@ -227,6 +228,13 @@ function sameList(a: string[], b: string[]): bool {
   return true;
 }
 
+// The container's own cgroup directories (the leaves).
+function cgroupPaths(cg: CgroupPlan): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < cg.dirs.length; i++) out.push(cg.dirs[i].path);
+  return out;
+}
+
 function startInit(store: Store, dirfd: i32, req: CreateRequest, spec: Spec, plan: Plan, bundle: string, cg: CgroupPlan | null, masterOut: FdBox): Result<ContainerState> {
   let rc = sys.mknodat(dirfd, FIFO, sys.S_IFIFO | 0o622, 0);
   if (rc < 0) return err<ContainerState>(sysFail("mkfifo", store.dirOf(req.id) + "/" + FIFO, rc));
@@ -253,11 +261,36 @@ function startInit(store: Store, dirfd: i32, req: CreateRequest, spec: Spec, pla
     plan.consoleRows = spec.process!.consoleHeight;
     plan.consoleCols = spec.process!.consoleWidth;
   }
-  const cr = spawnInit(plan);
+  // Pure cgroup v2: the cgroup is made and limited first; clone3 places init in it.
+  let cf: Failure | null = null;
+  if (cg != null && cg!.v2) {
+    // Recorded first (init pid 0: "stopped"), so a create killed meanwhile leaves a state
+    // whose `delete --force` removes the cgroup.
+    const pre = new ContainerState();
+    pre.id = req.id; pre.ociVersion = spec.ociVersion; pre.bundle = bundle; pre.rootfs = plan.rootfs;
+    pre.cgroupDirs = cgroupPaths(cg!); pre.cgroupAll = cg!.allDirs; pre.freezerDir = cg!.freezerDir; pre.cgroupV2 = true;
+    cf = store.save(dirfd, pre);
+    if (cf == null) cf = applyCgroups(cg!, 0);
+    plan.cgroupFd = cg!.intoFd;
+    if (cf != null && req.skipCgroupPermission && (cf!.errno == EACCES || cf!.errno == EPERM || cf!.errno == EROFS)) {
+      removeCgroups(cg!.created);
+      cg!.created = [];
+      cg!.freezerDir = "";
+      cg!.allDirs = [];
+      cg!.v2 = false;
+      cg!.dirs = [];
+      cf = null;
+    }
+  }
+  const cr = cf == null ? spawnInit(plan) : err<Child>(cf!);
+  if (plan.cgroupFd >= 0) sys.close(plan.cgroupFd);
   if (plan.consoleFd >= 0) sys.close(plan.consoleFd);
   sys.close(<i32>fifo);
   if (startFifo >= 0) sys.close(<i32>startFifo);
-  if (!cr.ok) return err<ContainerState>(cr.err!);
+  if (!cr.ok) {
+    if (cg != null) removeCgroups(cg!.created);
+    return err<ContainerState>(cr.err!);
+  }
   const child = cr.value;
 
   const st = new ContainerState();
@@ -284,15 +317,15 @@ function startInit(store: Store, dirfd: i32, req: CreateRequest, spec: Spec, pla
   // made (parents too, not a leaf that already existed) is saved again only if it differs.
   let f: Failure | null = null;
   if (cg != null) {
-    st.cgroupDirs = cg!.dirs;
+    st.cgroupDirs = cgroupPaths(cg!);
     st.freezerDir = cg!.freezerDir;
     st.cgroupAll = cg!.allDirs;
     st.cgroupV2 = cg!.v2;
   }
   f = store.save(dirfd, st);
   if (f == null && cg != null) {
-    f = applyCgroups(cg!, child.pid);
-    let same = sameList(cg!.created, cg!.dirs);
+    if (!cg!.v2) f = applyCgroups(cg!, child.pid);  // pure v2: made before the clone
+    let same = sameList(cg!.created, cgroupPaths(cg!));
     if (f != null && req.skipCgroupPermission && (f!.errno == EACCES || f!.errno == EPERM || f!.errno == EROFS)) {
       // rootless without a delegated cgroup: run without one (as runc)
       removeCgroups(cg!.created);

@@ -9,7 +9,8 @@ import { readFd } from "../sys/io";
 import { bindNotify, forwardReady, NOTIFY_DIR } from "../linux/notify";
 import { loadContainer, Loaded, parseSignal, signalInit, signalAll, waitInitExit } from "./common";
 import { SIGKILL, SIGTERM } from "../linux/consts";
-import { removeCgroups, setFrozen } from "../cgroups/manager";
+import { removeCgroups, setFrozen, killCgroup } from "../cgroups/manager";
+import { ContainerState } from "../state/container";
 import { FEATURE_HOOKS, FEATURE_CGROUPS } from "../features";
 import { runHook, runHooks } from "../hooks/run";
 import { stateJson } from "./query";
@@ -83,8 +84,7 @@ export function kill(g: Globals, id: string, signal: string, all: bool): Failure
     // Engines send `kill --all ID 9` after init exited: nothing left to signal is success.
     if (!all) f = fail("kill", id, "container is not running");
   } else if (all) {
-    if (c.state.newPidNs && sig == SIGKILL) signalInit(c.state, sig);
-    else signalAll(c.state, sig);
+    killAll(c, sig);
   } else {
     const rc = signalInit(c.state, sig);
     if (rc == -ESRCH) f = fail("kill", id, "container is not running");
@@ -92,6 +92,30 @@ export function kill(g: Globals, id: string, signal: string, all: bool): Failure
   }
   c.close();
   return f;
+}
+
+// kill --all: SIGKILL on a cgroup v2 directory of the container -> cgroup.kill (every member,
+// forks racing included); SIGKILL with a PID namespace -> init (the kernel kills the rest);
+// otherwise freeze, signal every member, thaw (no fork escapes the list).
+function killAll(c: Loaded, sig: i32): void {
+  const v2 = FEATURE_CGROUPS ? v2Dir(c.state) : "";
+  if (sig == SIGKILL && v2.length > 0 && killCgroup(v2)) return;
+  if (c.state.newPidNs && sig == SIGKILL) { signalInit(c.state, sig); return; }
+  const freeze = FEATURE_CGROUPS && c.state.freezerDir.length > 0 && c.status != Status.Paused &&
+    setFrozen(c.state.freezerDir, c.state.cgroupV2, true) == null;
+  signalAll(c.state, sig);
+  if (freeze) setFrozen(c.state.freezerDir, c.state.cgroupV2, false);
+}
+
+// The container's own cgroup v2 directory: pure v2, or one tsrun made on the hybrid unified
+// hierarchy (hugetlb, unified keys); "" when none.
+function v2Dir(st: ContainerState): string {
+  for (let i = 0; i < st.cgroupAll.length; i++) {
+    if (!st.cgroupAll[i].startsWith("=")) continue;
+    const d = st.cgroupAll[i].substring(1);
+    if (st.cgroupV2 || st.cgroupDirs.includes(d)) return d;
+  }
+  return "";
 }
 
 // Kills whatever is left of the container and waits for init to be gone.

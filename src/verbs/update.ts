@@ -27,30 +27,39 @@ export function parseBytes(s: string): i64 {
   return v * mult;
 }
 
-const FLAG_KEYS: string[] = ["memory", "memory-reservation", "memory-swap", "cpu-shares", "cpu-quota", "cpu-period", "pids-limit"];
-const JSON_PATHS: string[] = ["memory.limit", "memory.reservation", "memory.swap", "cpu.shares", "cpu.quota", "cpu.period", "pids.limit"];
-const UNSUPPORTED: string[] = ["kernel-memory", "kernel-memory-tcp", "cpu-rt-runtime", "cpu-rt-period", "cpuset-cpus", "cpuset-mems", "l3-cache-schema", "mem-bw-schema"];
+// runc's single-resource flags and the linux.resources field each one sets.
+const FLAG_KEYS: string[] = ["memory", "memory-reservation", "memory-swap", "kernel-memory", "kernel-memory-tcp",
+  "cpu-shares", "cpu-quota", "cpu-period", "cpu-rt-runtime", "cpu-rt-period", "cpuset-cpus", "cpuset-mems",
+  "pids-limit", "blkio-weight"];
+const JSON_PATHS: string[] = ["memory.limit", "memory.reservation", "memory.swap", "memory.kernel", "memory.kernelTCP",
+  "cpu.shares", "cpu.quota", "cpu.period", "cpu.realtimeRuntime", "cpu.realtimePeriod", "cpu.cpus", "cpu.mems",
+  "pids.limit", "blockIO.weight"];
+const GROUPS: string[] = ["memory", "cpu", "pids", "blockIO"];
 
-// The single-resource flags as a linux.resources JSON text.
+// The single-resource flags as a linux.resources JSON text (values checked by parseResources).
 function flagsJson(p: Parsed): Result<string> {
-  for (let i = 0; i < UNSUPPORTED.length; i++) {
-    if (p.has(UNSUPPORTED[i])) return err<string>(fail("update", "--" + UNSUPPORTED[i], "is not supported by this version of tsrun"));
+  if (p.has("l3-cache-schema") || p.has("mem-bw-schema")) {
+    return err<string>(fail("update", p.has("l3-cache-schema") ? "--l3-cache-schema" : "--mem-bw-schema", "Intel RDT (resctrl) is not supported by tsrun"));
   }
-  if (p.has("blkio-weight") && p.get("blkio-weight") != "0") return err<string>(fail("update", "--blkio-weight", "is not supported by this version of tsrun"));
-  const groups: string[] = ["memory", "cpu", "pids"];
   const parts: string[] = [];
-  for (let g = 0; g < groups.length; g++) {
+  for (let g = 0; g < GROUPS.length; g++) {
     const fields: string[] = [];
     for (let i = 0; i < FLAG_KEYS.length; i++) {
-      if (!JSON_PATHS[i].startsWith(groups[g] + ".") || !p.has(FLAG_KEYS[i])) continue;
+      if (!JSON_PATHS[i].startsWith(GROUPS[g] + ".") || !p.has(FLAG_KEYS[i])) continue;
       const raw = p.get(FLAG_KEYS[i]);
-      const v = FLAG_KEYS[i].startsWith("memory") ? parseBytes(raw) : I64.parseInt(raw);
-      if (v < -1 || (!FLAG_KEYS[i].startsWith("memory") && v.toString() != raw)) {
+      const key = "\"" + JSON_PATHS[i].substring(GROUPS[g].length + 1) + "\":";
+      if (FLAG_KEYS[i].startsWith("cpuset")) {
+        if (raw.includes("\"") || raw.includes("\\")) return err<string>(fail("update", "--" + FLAG_KEYS[i], "invalid value \"" + raw + "\""));
+        fields.push(key + "\"" + raw + "\"");
+        continue;
+      }
+      const v = FLAG_KEYS[i].startsWith("memory") || FLAG_KEYS[i].startsWith("kernel") ? parseBytes(raw) : I64.parseInt(raw);
+      if (v < -1 || (!FLAG_KEYS[i].startsWith("memory") && !FLAG_KEYS[i].startsWith("kernel") && v.toString() != raw)) {
         return err<string>(fail("update", "--" + FLAG_KEYS[i], "invalid value \"" + raw + "\""));
       }
-      fields.push("\"" + JSON_PATHS[i].substring(groups[g].length + 1) + "\":" + v.toString());
+      fields.push(key + v.toString());
     }
-    if (fields.length > 0) parts.push("\"" + groups[g] + "\":{" + fields.join(",") + "}");
+    if (fields.length > 0) parts.push("\"" + GROUPS[g] + "\":{" + fields.join(",") + "}");
   }
   return ok<string>("{" + parts.join(",") + "}");
 }
@@ -85,7 +94,7 @@ export function update(g: Globals, id: string, p: Parsed): Failure | null {
   else if (ct.state.cgroupAll.length == 0) f = fail("update", id, "the container has no cgroups");
   if (f == null) {
     const created: string[] = [];
-    f = updateCgroups(res, ct.state.cgroupAll, ct.state.freezerDir, ct.state.cgroupV2, created);
+    f = updateCgroups(res, ct.state.cgroupAll, ct.state.freezerDir, created);
     if (created.length > 0) {
       ct.state.cgroupDirs = created.concat(ct.state.cgroupDirs);
       const sf = ct.store.save(ct.dirfd, ct.state);
