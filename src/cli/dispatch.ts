@@ -40,7 +40,7 @@ const EXEC_FLAGS: FlagSpec[] = [
 const UPDATE_FLAGS: FlagSpec[] = [
   new FlagSpec("resources", "r", true), new FlagSpec("memory", "", true), new FlagSpec("memory-swap", "", true),
   new FlagSpec("memory-reservation", "", true), new FlagSpec("kernel-memory", "", true), new FlagSpec("kernel-memory-tcp", "", true),
-  new FlagSpec("cpu-shares", "", true), new FlagSpec("cpu-quota", "", true), new FlagSpec("cpu-period", "", true),
+  new FlagSpec("cpu-share", "", true), new FlagSpec("cpu-shares", "", true), new FlagSpec("cpu-quota", "", true), new FlagSpec("cpu-period", "", true),
   new FlagSpec("cpu-rt-runtime", "", true), new FlagSpec("cpu-rt-period", "", true), new FlagSpec("cpuset-cpus", "", true),
   new FlagSpec("cpuset-mems", "", true), new FlagSpec("pids-limit", "", true), new FlagSpec("blkio-weight", "", true),
   new FlagSpec("l3-cache-schema", "", true), new FlagSpec("mem-bw-schema", "", true), new FlagSpec("help", "h", false),

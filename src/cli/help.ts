@@ -31,7 +31,7 @@ const USAGE: string[] = [
   "tsrun pause ID",
   "tsrun resume ID",
   "tsrun update [--resources|-r FILE|-] [--memory B] [--memory-swap B] [--memory-reservation B] [--kernel-memory B]\n" +
-  "             [--kernel-memory-tcp B] [--cpu-shares N] [--cpu-quota US] [--cpu-period US] [--cpu-rt-runtime US]\n" +
+  "             [--kernel-memory-tcp B] [--cpu-share N] [--cpu-quota US] [--cpu-period US] [--cpu-rt-runtime US]\n" +
   "             [--cpu-rt-period US] [--cpuset-cpus LIST] [--cpuset-mems LIST] [--pids-limit N] [--blkio-weight N] ID\n" +
   "       (--resources: a linux.resources JSON object; 0 or absent = unchanged; B: bytes, with k/m/g/t)",
   "tsrun events [--stats] [--interval DURATION] ID   (default interval 5s; --stats: one stats event, then exit)",

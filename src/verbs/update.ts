@@ -27,12 +27,13 @@ export function parseBytes(s: string): i64 {
   return v * mult;
 }
 
-// runc's single-resource flags and the linux.resources field each one sets.
+// runc's single-resource flags and the linux.resources field each one sets (runc spells
+// --cpu-share; --cpu-shares is accepted too).
 const FLAG_KEYS: string[] = ["memory", "memory-reservation", "memory-swap", "kernel-memory", "kernel-memory-tcp",
-  "cpu-shares", "cpu-quota", "cpu-period", "cpu-rt-runtime", "cpu-rt-period", "cpuset-cpus", "cpuset-mems",
+  "cpu-share", "cpu-shares", "cpu-quota", "cpu-period", "cpu-rt-runtime", "cpu-rt-period", "cpuset-cpus", "cpuset-mems",
   "pids-limit", "blkio-weight"];
 const JSON_PATHS: string[] = ["memory.limit", "memory.reservation", "memory.swap", "memory.kernel", "memory.kernelTCP",
-  "cpu.shares", "cpu.quota", "cpu.period", "cpu.realtimeRuntime", "cpu.realtimePeriod", "cpu.cpus", "cpu.mems",
+  "cpu.shares", "cpu.shares", "cpu.quota", "cpu.period", "cpu.realtimeRuntime", "cpu.realtimePeriod", "cpu.cpus", "cpu.mems",
   "pids.limit", "blockIO.weight"];
 const GROUPS: string[] = ["memory", "cpu", "pids", "blockIO"];
 

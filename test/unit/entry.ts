@@ -157,3 +157,56 @@ export function mountOptions(joined: string): string {
     m.recAttrSet.toString() + "," + m.recAttrClr.toString() + "," + m.data +
     (m.idmap ? (m.idmapRecursive ? " ridmap" : " idmap") : "");
 }
+
+// ---- cgroup value conversions (cgroups/v2.ts) and the device filter (cgroups/devfilter.ts) ----
+
+import { sharesToWeight, blkioToIoWeight, cpuMax, swapMax, toV2 } from "../../src/cgroups/v2";
+import { deviceProgram } from "../../src/cgroups/devfilter";
+import { isCpuList, CgroupWrite, DeviceRule } from "../../src/cgroups/resources";
+
+export function cgSharesToWeight(s: i64): i64 { return sharesToWeight(s); }
+export function cgBlkioToIoWeight(w: i64): i64 { return blkioToIoWeight(w); }
+export function cgCpuMax(quota: string, period: string): string { return cpuMax(quota, period); }
+export function cgSwapMax(swap: string, limit: string): string {
+  const r = swapMax(swap, limit);
+  return r.why.length > 0 ? "ERROR: " + r.why : r.value;
+}
+export function cgCpuList(s: string): bool { return isCpuList(s); }
+
+// linux.resources of a config.json text -> its cgroup v1 writes and their v2 forms, or the
+// first error ("ERROR: field: why").
+export function cgroupForms(input: string): string {
+  const r = parseJsonBuffer(String.UTF8.encode(input), "config.json");
+  if (r.err != null) return "ERROR: " + r.err!.message();
+  const sr = parseSpec(r.value!, 40);
+  if (!sr.ok) return "ERROR: " + sr.err!.message();
+  const res = sr.value.linux.resources;
+  const w = new JsonWriter(0);
+  w.beginObject().key("v1").beginArray();
+  if (res != null) for (let i = 0; i < res.writes.length; i++) w.str(res.writes[i].file + "=" + res.writes[i].value + (res.writes[i].alt.length > 0 ? " | " + res.writes[i].alt + "=" + res.writes[i].altValue : ""));
+  w.endArray().key("v2").beginArray();
+  const out: CgroupWrite[] = [];
+  let why = "";
+  if (res != null) for (let i = 0; i < res.writes.length && why.length == 0; i++) {
+    why = toV2(res.writes[i], res.writes, out);
+    if (why.length > 0) why = res.writes[i].field + ": " + why;
+  }
+  for (let i = 0; i < out.length; i++) w.str(out[i].file + "=" + out[i].value + (out[i].alt.length > 0 ? " | " + out[i].alt + "=" + out[i].altValue : ""));
+  w.endArray().kstr("v2error", why).endObject();
+  return w.toString();
+}
+
+// Device rules "allow type major minor access;..." (major/minor -1 = any) -> program hex.
+export function cgDeviceProgram(rules: string): string {
+  const list: DeviceRule[] = [];
+  const items = rules.split(";");
+  for (let i = 0; i < items.length; i++) {
+    const p = items[i].trim().split(" ");
+    if (p.length != 5) continue;
+    list.push(new DeviceRule(p[0] == "allow", p[1], I64.parseInt(p[2]), I64.parseInt(p[3]), p[4]));
+  }
+  const prog = deviceProgram(list);
+  let s = "";
+  for (let i = 0; i < prog.length; i++) s += (prog[i] < 16 ? "0" : "") + prog[i].toString(16);
+  return s;
+}
