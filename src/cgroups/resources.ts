@@ -35,6 +35,7 @@ export class Resources {
     const out: string[] = [];
     if (this.hasDevices) out.push("devices");
     for (let i = 0; i < this.writes.length; i++) {
+      if (this.writes[i].raw) continue;  // unified keys: placed by the manager on cgroup v2
       const c = this.writes[i].controller;
       if (!out.includes(c)) out.push(c);
       // cpu usage is accounted by cpuacct (a separate v1 hierarchy on many hosts): stats.
