@@ -24,7 +24,7 @@ export function featuresJson(): string {
   w.kstrs("namespaces", NAMESPACES);
   w.kstrs("capabilities", CAP_NAMES);
   w.key("cgroup").beginObject()
-    .kbool("v1", true).kbool("v2", true).kbool("systemd", false).kbool("systemdUser", false).kbool("rdma", false)
+    .kbool("v1", true).kbool("v2", true).kbool("systemd", false).kbool("systemdUser", false).kbool("rdma", true)
     .endObject();
   w.key("seccomp").beginObject().kbool("enabled", false).kstrs("actions", []).kstrs("operators", [])
     .kstrs("archs", []).kstrs("knownFlags", []).kstrs("supportedFlags", []).endObject();
