@@ -7,6 +7,7 @@ import { EINTR } from "../errors/errno";
 import { readFileAt, writeExisting, writeString } from "../sys/io";
 import { Plan } from "../plan/plan";
 import { enterCwd, setupProcess, findExecutable, closeFds } from "./init";
+import { openLsmAttrs, applyLsmAttrs } from "./lsm";
 import { AF_UNIX, SOCK_SEQPACKET, SOCK_CLOEXEC, SIGCHLD, SIGKILL, PR_SET_DUMPABLE, CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID,
   CLONE_NEWNET, CLONE_NEWIPC, CLONE_NEWUTS, CLONE_NEWCGROUP, CLONE_NEWTIME } from "./consts";
 
@@ -120,13 +121,15 @@ export function enterContainer(p: Plan, pidfd: i32, nsFlags: u64, cgroupProcs: s
 function childSide(p: Plan, pidfd: i32, nsFlags: u64, sync: i32): void {
   const b = memory.data(8);
   if (sys.read(sync, b, 1) != 1) sys.exit(1);
-  let f: Failure | null = null;
-  if (nsFlags != 0) {
+  // The LSM attribute files on the host's procfs, before entering the container.
+  let f: Failure | null = openLsmAttrs(p);
+  if (f == null && nsFlags != 0) {
     const rc = sys.setns(pidfd, <i32>nsFlags);
     if (rc < 0) f = sysFail("join the namespaces of", "container init", rc);
   }
   sys.close(pidfd);
   if (f == null) f = enterCwd(p);
+  if (f == null) f = applyLsmAttrs(p);
   if (f == null) f = setupProcess(p);
   let exe: string | null = null;
   if (f == null) {

@@ -15,6 +15,7 @@ import { MNT_DETACH, PR_SET_PDEATHSIG, PR_CAPBSET_DROP, PR_SET_KEEPCAPS, PR_CAP_
 import { mkdirAll } from "../state/store";
 import { runHooks } from "../hooks/run";
 import { setupConsole } from "./console";
+import { openLsmAttrs, applyLsmAttrs } from "./lsm";
 import { FEATURE_HOOKS, FEATURE_TERMINAL } from "../features";
 
 function joinNamespaces(p: Plan): Failure | null {
@@ -229,6 +230,8 @@ function setup(p: Plan): Result<string> {
     const rc = sys.sys6Raw(250 /* keyctl */, 1 /* KEYCTL_JOIN_SESSION_KEYRING */, sys.cstr(p.keyringName), 0, 0, 0, 0);
     if (rc < 0 && rc != -ENOSYS) return err<string>(sysFail("join session keyring", p.keyringName, rc));
   }
+  f = openLsmAttrs(p);
+  if (f != null) return err<string>(f);
   sys.umask(0);
   f = prepareRoot(p);
   if (f != null) return err<string>(f);
@@ -243,6 +246,8 @@ function setup(p: Plan): Result<string> {
   f = finishRoot(p);
   if (f != null) return err<string>(f);
   f = enterCwd(p);
+  if (f != null) return err<string>(f);
+  f = applyLsmAttrs(p);
   if (f != null) return err<string>(f);
   f = setupProcess(p);
   if (f != null) return err<string>(f);

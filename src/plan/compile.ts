@@ -12,6 +12,7 @@ import { MS_BIND, MS_REC, MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_NOATIME,
   MOUNT_ATTR_NOEXEC, MOUNT_ATTR_NOATIME, MOUNT_ATTR_NODIRATIME, MOUNT_ATTR_STRICTATIME, MOUNT_ATTR__ATIME,
   MS_NOSYMFOLLOW, MOUNT_ATTR_NOSYMFOLLOW } from "../spec/mountopts";
 import { CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWTIME, CLONE_NEWNET } from "../linux/consts";
+import { planLsm, selinuxEnabled } from "../linux/lsm";
 
 export class CreateOptions {
   bundle: string = "";
@@ -244,6 +245,14 @@ export function compile(spec: Spec, opts: CreateOptions, lastCap: i32): Result<P
   p.setDomainname = spec.domainname.length > 0;
   p.domainname = spec.domainname;
 
+  // SELinux: the mount label on the filesystems made for the container (when enabled).
+  if (L.mountLabel.length > 0 && selinuxEnabled()) {
+    for (let i = 0; i < p.mounts.length; i++) {
+      const op = p.mounts[i];
+      if (op.kind != MountKind.Fs || (op.fstype != "tmpfs" && op.fstype != "devpts" && op.fstype != "mqueue")) continue;
+      op.data = (op.data.length > 0 ? op.data + "," : "") + "context=\"" + L.mountLabel + "\"";
+    }
+  }
   compileProcess(p, proc, lastCap, opts.listenFds, opts.preserveFds);
   return ok<Plan>(p);
 }
@@ -275,6 +284,7 @@ export function compileProcess(p: Plan, proc: Process, lastCap: i32, listenFds: 
     for (let c = 0; c <= lastCap; c++) if ((ambient & ((<u64>1) << c)) != 0) p.capAmbient.push(c);
   }
   p.noNewPrivs = proc.noNewPrivileges;
+  planLsm(p, proc.apparmorProfile, proc.selinuxLabel);
   p.ioPriority = proc.ioPriority;
   p.scheduler = proc.scheduler;
   p.cpusInitial = proc.cpusInitial;

@@ -93,6 +93,10 @@ export class Plan {
   capInheritable: u64 = 0;
   capAmbient: i32[] = [];
   noNewPrivs: bool = false;
+  lsmAttrs: string[] = [];        // /proc/thread-self/attr/<name> to write before exec (linux/lsm.ts)
+  lsmValues: string[] = [];
+  lsmWhat: string[] = [];
+  lsmFds: i32[] = [];             // opened on the host's procfs, written late
   personality: i32 = -1;
   ioPriority: i32 = -1;
   scheduler: Scheduler | null = null;

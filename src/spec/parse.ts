@@ -2,7 +2,6 @@
 // of the offending field. Anything tsrun does not implement is rejected here, by name,
 // before any state is created.
 import { JValue, Kind } from "../json/value";
-import * as sys from "../sys/syscall";
 import { Failure, Result, ok, err, fail } from "../errors/failure";
 import { Spec, Process, Mount, Namespace, IdMapping, Device, Hook, Rlimit, Capabilities } from "./model";
 import { capNumber } from "./caps";
@@ -482,12 +481,7 @@ function crossCheck(s: Spec): Failure | null {
     if (t == null || t.path.length > 0) return bad("linux.timeOffsets", "needs a new time namespace (linux.namespaces)");
   }
   if (L.intelRdt != null) return bad("linux.intelRdt", "is not supported on this host");
-  if (s.process != null && s.process!.apparmorProfile.length > 0) return bad("process.apparmorProfile", "AppArmor is not enabled on this host");
-  // SELinux labels are dropped where SELinux is disabled (as runc does); where it is
-  // enabled, tsrun cannot apply them yet and says so.
-  const label = s.process != null && s.process!.selinuxLabel.length > 0 ? "process.selinuxLabel" : L.mountLabel.length > 0 ? "linux.mountLabel" : "";
-  if (label.length > 0 && sys.faccessat(sys.AT_FDCWD, "/sys/fs/selinux/enforce", 0) == 0) {
-    return bad(label, "SELinux labels are not supported by this version of tsrun");
-  }
+  // process.apparmorProfile, process.selinuxLabel, linux.mountLabel: applied (or dropped
+  // where the LSM is not enabled) by plan/compile.ts and linux/lsm.ts.
   return null;
 }

@@ -118,8 +118,9 @@ function buildProcess(req: ExecRequest, bundle: string, lc: i32): Result<Process
   if (proc.terminal && req.consoleSocket.length == 0 && req.detach) {
     return err<Process>(fail("exec", "--tty", "a detached exec needs --console-socket"));
   }
-  if (req.apparmor.length > 0 || proc.apparmorProfile.length > 0) return err<Process>(fail("exec", "--apparmor", "AppArmor is not enabled on this host"));
-  if (req.processLabel.length > 0) return err<Process>(fail("exec", "--process-label", "SELinux labels are not supported by this version of tsrun"));
+  // LSM labels: the flags override the process's (applied, or dropped where the LSM is off).
+  if (req.apparmor.length > 0) proc.apparmorProfile = req.apparmor;
+  if (req.processLabel.length > 0) proc.selinuxLabel = req.processLabel;
   return ok<Process>(proc);
 }
 

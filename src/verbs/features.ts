@@ -28,8 +28,9 @@ export function featuresJson(): string {
     .endObject();
   w.key("seccomp").beginObject().kbool("enabled", false).kstrs("actions", []).kstrs("operators", [])
     .kstrs("archs", []).kstrs("knownFlags", []).kstrs("supportedFlags", []).endObject();
-  w.key("apparmor").beginObject().kbool("enabled", false).endObject();
-  w.key("selinux").beginObject().kbool("enabled", false).endObject();
+  // Supported by this runtime (applied where the host enables the LSM; see linux/lsm.ts).
+  w.key("apparmor").beginObject().kbool("enabled", true).endObject();
+  w.key("selinux").beginObject().kbool("enabled", true).endObject();
   w.key("intelRdt").beginObject().kbool("enabled", false).kbool("schemata", false).kbool("monitoring", false).endObject();
   w.key("memoryPolicy").beginObject().kstrs("modes", []).kstrs("flags", []).endObject();
   w.key("mountExtensions").beginObject().key("idmap").beginObject().kbool("enabled", true).endObject().endObject();

@@ -6,8 +6,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { openSync, closeSync, readlinkSync, realpathSync, mkdirSync, writeFileSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import {
-  RUNTIME, WORK, assertNoLeaks, bundle, fails, isRunc, isTsrun, newId, ok, rt, runSh, setup, skipFor, state,
+  ROOT, RUNTIME, WORK, assertNoLeaks, bundle, fails, isRunc, isTsrun, newId, ok, rt, runSh, setup, skipFor, state,
 } from '../lib/runtime.mjs';
 
 setup(test);
@@ -85,6 +86,39 @@ test('/proc and /sys are mounted only on real directories: a rootfs whose /proc 
     assert.equal(readdirSync(join(b.rootfs, 'tmp')).filter((n) => n.startsWith('fake')).flatMap((n) => readdirSync(join(b.rootfs, 'tmp', n))), [], 'nothing mounted on the decoy');
     await assertNoLeaks({ id, bundle: b });
   }
+});
+
+// This host has neither AppArmor nor SELinux: the settings are dropped (the documented
+// behaviour), observed as: the container runs, no LSM attribute is written, no mount label.
+// Where an LSM is enabled tsrun writes /proc/thread-self/attr/...; that path is not exercised here.
+const LSM = (c) => {
+  c.process.apparmorProfile = 'tsrun-test-profile';
+  c.process.selinuxLabel = 'system_u:system_r:container_t:s0';
+  c.linux.mountLabel = 'system_u:object_r:container_file_t:s0';
+};
+
+test('LSM settings on a host without AppArmor/SELinux: dropped, nothing written, no mount label', async () => {
+  if (skipFor(isRunc, 'runc 1.1.5 writes the AppArmor profile anyway (EINVAL here), refuses process.selinuxLabel and passes context= to mount(2)')) return;
+  const b = bundle({ args: ['sh', '-c', 'grep -c context= /proc/self/mountinfo; echo ran'], mutate: LSM });
+  const id = newId('lsm');
+  const trace = join(WORK, 'lsm.strace');
+  // run (not create): strace -f returns once every traced process has exited
+  const r = spawnSync('strace', ['-f', '-qq', '-e', 'trace=openat,openat2', '-o', trace, RUNTIME, '--root', ROOT, 'run', '--bundle', b.dir, id],
+    { encoding: 'utf8', timeout: 20000, killSignal: 'SIGKILL' });
+  assert.is(r.status, 0, `${r.stdout} ${r.stderr}`);
+  assert.is(r.stdout, '0\nran\n', 'no SELinux mount label on any mount');
+  const t = readFileSync(trace, 'utf8');
+  assert.not.match(t, /attr\/(apparmor\/)?exec/, 'no LSM attribute opened');
+  assert.match(t, /config\.json/, 'the trace saw the create');
+  // exec --apparmor / --process-label: the same
+  const c = bundle({ args: ['sleep', '100'], mutate: LSM });
+  const id2 = newId('lsm');
+  ok(rt(['run', '-d', '--bundle', c.dir, id2]));
+  const e = ok(rt(['exec', '--apparmor', 'other', '--process-label', 'system_u:system_r:spc_t:s0', id2, 'echo', 'in']));
+  assert.is(e.stdout, 'in\n');
+  ok(rt(['delete', '--force', id2]));
+  await assertNoLeaks({ id, bundle: b });
+  await assertNoLeaks({ id: id2, bundle: c });
 });
 
 test('--debug says what happens (stderr and the JSON log); without it, nothing', () => {
