@@ -4,11 +4,11 @@
 // global flags that must not be parsed-and-ignored (--debug, run --keep; --rootless: rootless.test.mjs).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { openSync, closeSync, readlinkSync, realpathSync, mkdirSync, writeFileSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { openSync, closeSync, readlinkSync, realpathSync, mkdirSync, writeFileSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import {
-  ROOT, RUNTIME, WORK, assertNoLeaks, bundle, fails, isRunc, isTsrun, newId, ok, rt, runSh, setup, skipFor, state,
+  ROOT, RUNTIME, WORK, assertNoLeaks, mountsMentioning, rtAsync, waitFor, bundle, fails, isRunc, isTsrun, newId, ok, rt, runSh, setup, skipFor, state,
 } from '../lib/runtime.mjs';
 
 setup(test);
@@ -26,6 +26,123 @@ test('CVE-2019-5736: the process that enters the container does not run the on-d
   try { closeSync(openSync(`/proc/${pid}/exe`, 'r+')); } catch { writable = false; }
   assert.not.ok(writable, 'the exe of init is not writable');
   ok(rt(['delete', '--force', id]));
+  await assertNoLeaks({ id, bundle: b });
+});
+
+// Every capability, so only the runtime's own defence stands between the container and the
+// runtime binary (ptrace access to /proc/PID/exe of a more privileged process is otherwise
+// denied anyway).
+const ALL_CAPS = ['CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_DAC_READ_SEARCH', 'CAP_FOWNER', 'CAP_FSETID', 'CAP_KILL',
+  'CAP_SETGID', 'CAP_SETUID', 'CAP_SETPCAP', 'CAP_NET_BIND_SERVICE', 'CAP_NET_ADMIN', 'CAP_NET_RAW', 'CAP_SYS_CHROOT',
+  'CAP_SYS_PTRACE', 'CAP_SYS_ADMIN', 'CAP_MKNOD', 'CAP_AUDIT_WRITE', 'CAP_SETFCAP'];
+const allCaps = (c) => { for (const k of ['bounding', 'effective', 'permitted']) c.process.capabilities[k] = [...ALL_CAPS]; };
+
+test('CVE-2019-5736 from inside: no /proc/PID/exe seen in the container is the runtime binary, none can be written', async () => {
+  const host = statSync(RUNTIME);
+  const before = readFileSync(RUNTIME);
+  const b = bundle({ args: ['sleep', '100'], mutate: allCaps });
+  const id = newId('exe5736');
+  ok(rt(['create', '--bundle', b.dir, id])); // init is the runtime, waiting on its fifo
+  ok(rt(['exec', '-d', id, 'sleep', '100']));
+  // every process visible inside: its exe's device:inode, and an attempt to append to it
+  const script = 'for p in /proc/[0-9]*; do n=${p#/proc/}; [ "$n" = $$ ] && continue; ' +
+    'x=$(stat -L -c %d:%i $p/exe 2>/dev/null) || continue; echo "$n $x"; ' +
+    '(echo owned >> $p/exe) 2>/dev/null && echo "WROTE $n"; done; true';
+  const r = ok(rt(['exec', id, 'sh', '-c', script]));
+  const seen = r.stdout.trim().split('\n').filter(Boolean);
+  assert.not.match(r.stdout, /WROTE/, `an exe was writable: ${r.stdout}`);
+  assert.ok(seen.some((l) => l.startsWith('1 ')), `init (pid 1, the runtime) was checked: ${r.stdout}`);
+  assert.ok(readFileSync(RUNTIME).equals(before), 'the runtime binary is unchanged');
+  // st_dev inside is the kernel's number, as on the host (stat shows it in decimal)
+  const hostKey = `${host.dev}:${host.ino}`;
+  if (!skipFor(isRunc, 'runc 1.1 runs init from a read-only bind mount of its binary (same inode; the write above fails)')) {
+    for (const l of seen) assert.is.not(l.split(' ')[1], hostKey, `pid ${l.split(' ')[0]} runs the on-disk runtime`);
+  }
+  ok(rt(['delete', '--force', id]));
+  await assertNoLeaks({ id, bundle: b });
+});
+
+test('CVE-2019-5736: the exec verb itself runs from the sealed copy, not the on-disk binary', async () => {
+  if (skipFor(isRunc, "runc's exec parent runs from disk; only its runc-init child (a memfd clone) enters the container")) return;
+  const b = bundle({ args: ['sleep', '100'] });
+  const id = newId('exe-exec');
+  ok(rt(['run', '-d', '--bundle', b.dir, id]));
+  const e = rtAsync(['exec', id, 'sleep', '3']);
+  const exe = await waitFor(() => { try { const x = readlinkSync(`/proc/${e.child.pid}/exe`); return /memfd/.test(x) ? x : null; } catch { return null; } },
+    { what: 'the exec process to re-execute from its memfd' });
+  assert.match(exe, /memfd:tsrun/);
+  let writable = true;
+  try { closeSync(openSync(`/proc/${e.child.pid}/exe`, 'r+')); } catch (err) { writable = false; assert.match(err.code, /ETXTBSY|EACCES|EPERM/); }
+  assert.not.ok(writable);
+  e.child.kill('SIGKILL');
+  await e.done;
+  ok(rt(['delete', '--force', id]));
+  await assertNoLeaks({ id, bundle: b });
+});
+
+test('CVE-2024-21626: a host file open in the caller cannot be read from the container (run and exec)', async () => {
+  const secretFile = join(WORK, 'host-secret');
+  writeFileSync(secretFile, 'TOP-SECRET\n');
+  const fdFile = openSync(secretFile, 'r');
+  const fdDir = openSync(WORK, 'r');
+  const probe = 'for n in 3 4 5 6 7 8 9; do cat /proc/self/fd/$n 2>/dev/null; ls /proc/self/fd/$n/ 2>/dev/null; done; echo probed';
+  try {
+    const r = ok(runSh(probe, {}, { extraFds: [fdFile, fdDir] }));
+    assert.is(r.stdout, 'probed\n', `the container read through a leaked fd: ${r.stdout}`);
+    const b = bundle({ args: ['sleep', '100'] });
+    const id = newId('leak-exec');
+    ok(rt(['run', '-d', '--bundle', b.dir, id]));
+    const e = ok(rt(['exec', id, 'sh', '-c', probe], { extraFds: [fdFile, fdDir] }));
+    assert.is(e.stdout, 'probed\n', `exec read through a leaked fd: ${e.stdout}`);
+    ok(rt(['delete', '--force', id]));
+    await assertNoLeaks({ id, bundle: b });
+  } finally {
+    closeSync(fdFile);
+    closeSync(fdDir);
+  }
+});
+
+test('exec --cwd that resolves outside the container (a preserved host directory fd) is refused', async () => {
+  const hostDir = join(WORK, 'outside-exec');
+  mkdirSync(hostDir, { recursive: true });
+  writeFileSync(join(hostDir, 'secret'), 'host');
+  const fd = openSync(hostDir, 'r');
+  const b = bundle({ args: ['sleep', '100'] });
+  const id = newId('cwd-exec');
+  try {
+    ok(rt(['run', '-d', '--bundle', b.dir, id]));
+    const r = rt(['exec', '--preserve-fds', '1', '--cwd', '/proc/self/fd/3', id, 'cat', 'secret'], { extraFds: [fd] });
+    assert.not.match(r.stdout, /host/, 'the host file was not read');
+    assert.match(fails(r, 'exec cwd outside the container'), /cwd|outside/i);
+  } finally {
+    closeSync(fd);
+  }
+  ok(rt(['delete', '--force', id]));
+  await assertNoLeaks({ id, bundle: b });
+});
+
+test('masked and read-only paths through symlinks that climb out of the rootfs stay inside it', async () => {
+  const victim = join(WORK, 'mask-victim');
+  mkdirSync(victim, { recursive: true });
+  writeFileSync(join(victim, 'data'), 'host\n');
+  const b = bundle({
+    args: ['sh', '-c', 'cat /m/data 2>&1; echo; ls /r; touch /r/x 2>/dev/null && echo rw || echo ro'],
+    mutate: (c, bb) => {
+      symlinkSync(`../../../../../../..${victim}`, join(bb.rootfs, 'm'));
+      symlinkSync(victim, join(bb.rootfs, 'r'));
+      mkdirSync(join(bb.rootfs, victim), { recursive: true });
+      writeFileSync(join(bb.rootfs, victim, 'data'), 'inside\n');
+      c.linux.maskedPaths.push('/m');
+      c.linux.readonlyPaths.push('/r');
+    },
+  });
+  const id = newId('masksym');
+  const r = ok(rt(['run', '--bundle', b.dir, id]));
+  // /m and /r both lead to the rootfs copy of the victim path, masked (empty dir) and read-only
+  assert.not.match(r.stdout, /host/, r.stdout);
+  assert.equal(mountsMentioning(victim), [], 'nothing mounted on the host directory');
+  assert.is(readFileSync(join(victim, 'data'), 'utf8'), 'host\n');
+  assert.match(r.stdout, /ro\n$/, r.stdout);
   await assertNoLeaks({ id, bundle: b });
 });
 
@@ -49,7 +166,6 @@ test('no fd of the caller leaks into the container; --preserve-fds passes exactl
 });
 
 test('a cwd that resolves outside the container (a preserved host directory fd) is refused', async () => {
-  if (skipFor(isRunc, 'depends on the runc build; the check is tsrun\'s own')) return;
   const hostDir = join(WORK, 'outside');
   mkdirSync(hostDir, { recursive: true });
   writeFileSync(join(hostDir, 'secret'), 'host');
