@@ -136,8 +136,8 @@ export function run(): i32 {
   if (gp.err != null) return report(g, gp.err!);
   const gf = gp.parsed;
   // As runc: a non-root user keeps its state under $XDG_RUNTIME_DIR (e.g. /run/user/UID).
-  const xdg = sys.geteuid() != 0 ? getenv("XDG_RUNTIME_DIR") : null;
-  if (xdg != null && xdg.length > 0) g.root = xdg + "/tsrun";
+  const xdg: string | null = gf.has("root") ? null : getenv("XDG_RUNTIME_DIR");
+  if (xdg != null && xdg.length > 0 && sys.geteuid() != 0) g.root = xdg + "/tsrun";
   g.root = gf.get("root", g.root);
   g.log = gf.get("log");
   const lf = gf.get("log-format", "text");
@@ -149,7 +149,6 @@ export function run(): i32 {
   if (gf.flag("version")) { print(VERSION_TEXT); return 0; }
   if (gf.positional.length == 0 || gf.flag("help")) { print(usage()); return gf.positional.length == 0 && !gf.flag("help") ? 1 : 0; }
   if (g.rootless != "true" && g.rootless != "false" && g.rootless != "auto") return report(g, fail("invalid --rootless", g.rootless, "must be true, false or auto"));
-  g.rootlessCgroups = g.rootless == "true" || (g.rootless == "auto" && sys.geteuid() != 0);
 
   const verb = gf.positional[0];
   if ((!FEATURE_EXTRA_VERBS && (verb == "run" || verb == "ps" || verb == "spec" || verb == "features")) ||

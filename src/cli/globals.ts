@@ -1,5 +1,6 @@
 // Global options (before the verb), as runc accepts them.
 import { FlagSpec } from "./flags";
+import * as sys from "../sys/syscall";
 
 export const GLOBAL_FLAGS: FlagSpec[] = [
   new FlagSpec("root", "", true),
@@ -19,7 +20,10 @@ export class Globals {
   debug: bool = false;
   systemdCgroup: bool = false;
   rootless: string = "auto";
+
   // runc's rootless cgroup handling: --rootless true, or auto as a non-root user. A cgroup
   // that cannot be created for lack of permission is then skipped when no limit needs it.
-  rootlessCgroups: bool = false;
+  rootlessCgroups(): bool {
+    return this.rootless == "true" || (this.rootless == "auto" && sys.geteuid() != 0);
+  }
 }

@@ -51,6 +51,7 @@ export class CreateRequest {
   // Rootless (runc's rule): cgroups that cannot be created for lack of permission are
   // skipped when the config sets no cgroupsPath and no limit (device rules aside).
   skipCgroupPermission: bool = false;
+  globals: Globals | null = null;
 }
 
 class FdBox { fd: i32 = -1; }
@@ -160,7 +161,8 @@ export function createContainer(g: Globals, req: CreateRequest): Result<Created>
       const d = spec.linux.devices[i];
       if (d.type != "p") devs.push(new DeviceRule(true, d.type == "b" ? "b" : "c", d.major, d.minor, "rwm"));
     }
-    req.skipCgroupPermission = g.rootlessCgroups && spec.linux.cgroupsPath.length == 0 && res.writes.length == 0;
+    req.skipCgroupPermission = spec.linux.cgroupsPath.length == 0 && res.writes.length == 0;
+    req.globals = g;
     const cr = planCgroups(res, spec.linux.cgroupsPath, req.id, devs);
     if (!cr.ok) return err<Created>(cr.err!);
     cg = cr.value;
@@ -272,7 +274,7 @@ function startInit(store: Store, dirfd: i32, req: CreateRequest, spec: Spec, pla
     cf = store.save(dirfd, pre);
     if (cf == null) cf = applyCgroups(cg!, 0);
     plan.cgroupFd = cg!.intoFd;
-    if (cf != null && req.skipCgroupPermission && (cf!.errno == EACCES || cf!.errno == EPERM || cf!.errno == EROFS)) {
+    if (cf != null && req.skipCgroupPermission && (cf!.errno == EACCES || cf!.errno == EPERM || cf!.errno == EROFS) && req.globals != null && req.globals!.rootlessCgroups()) {
       removeCgroups(cg!.created);
       cg!.created = [];
       cg!.freezerDir = "";
@@ -326,7 +328,7 @@ function startInit(store: Store, dirfd: i32, req: CreateRequest, spec: Spec, pla
   if (f == null && cg != null) {
     if (!cg!.v2) f = applyCgroups(cg!, child.pid);  // pure v2: made before the clone
     let same = sameList(cg!.created, cgroupPaths(cg!));
-    if (f != null && req.skipCgroupPermission && (f!.errno == EACCES || f!.errno == EPERM || f!.errno == EROFS)) {
+    if (f != null && req.skipCgroupPermission && (f!.errno == EACCES || f!.errno == EPERM || f!.errno == EROFS) && req.globals != null && req.globals!.rootlessCgroups()) {
       // rootless without a delegated cgroup: run without one (as runc)
       removeCgroups(cg!.created);
       cg!.created = [];
