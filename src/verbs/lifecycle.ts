@@ -81,8 +81,10 @@ export function kill(g: Globals, id: string, signal: string, all: bool): Failure
   const c = r.loaded!;
   let f: Failure | null = null;
   if (c.status == Status.Stopped) {
-    // Engines send `kill --all ID 9` after init exited: nothing left to signal is success.
+    // Engines send `kill --all ID 9` after init exited: success, and in a shared PID
+    // namespace init's exit did not take the other processes with it.
     if (!all) f = fail("kill", id, "container is not running");
+    else if (!c.state.newPidNs) signalAll(c.state, sig);
   } else if (all) {
     killAll(c, sig);
   } else {
@@ -134,6 +136,9 @@ export function removeLoaded(g: Globals, c: Loaded, force: bool): Failure | null
     stopAll(c);
   } else if (c.status == Status.Created) {
     stopAll(c);
+  } else if (!c.state.newPidNs) {
+    // Stopped, but init's exit kills the rest only in a PID namespace of its own (runc's too).
+    signalAll(c.state, SIGKILL);
   }
   let f: Failure | null = FEATURE_CGROUPS ? removeCgroups(c.state.cgroupDirs) : null;
   if (f == null) f = c.store.remove(id, c.dirfd, c.state);

@@ -1,0 +1,98 @@
+// The runtime calls container engines make that the other files do not cover (observed with
+// Docker, containerd's runc shim and podman; test/engines/run.sh drives the real engines):
+// idempotent clean-up (`delete --force` of a gone id, `kill --all ID 9` after init exited),
+// a shared PID namespace whose init exits before its children (`docker stop` of a
+// `--pid host` container), and `update --resources -` with Docker's whole objects of zeros.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import {
+  WORK, assertNoLeaks, bundle, fails, newId, ok, pidAlive, rt, setup, state, waitFor, waitOutput, waitStatus,
+} from '../lib/runtime.mjs';
+
+setup(test);
+
+const engineGlobals = (log) => ['--log', log, '--log-format', 'json'];
+
+test('delete --force of an id that is gone exits 0 (the shim deletes twice); plain delete fails', () => {
+  const id = newId('gone');
+  const log = join(WORK, 'gone.log');
+  ok(rt(['delete', '--force', id], { global: engineGlobals(log) }), 'delete --force of a gone id');
+  fails(rt(['delete', id]), 'delete of a gone id');
+  const b = bundle({ args: ['true'] });
+  ok(rt(['run', '--bundle', b.dir, id]));
+  ok(rt(['delete', '--force', id], { global: engineGlobals(log) }), 'delete --force after run removed it');
+});
+
+test('kill --all ID 9 of a stopped container exits 0; kill ID 9 fails', async () => {
+  const b = bundle({ args: ['true'] });
+  const id = newId('kstop');
+  ok(rt(['create', '--bundle', b.dir, id]));
+  ok(rt(['start', id]));
+  await waitStatus(id, 'stopped');
+  ok(rt(['kill', '--all', id, '9']), 'kill --all of a stopped container');
+  fails(rt(['kill', id, '9']), 'kill of a stopped container');
+  ok(rt(['delete', id]));
+  await assertNoLeaks({ id, bundle: b });
+});
+
+// init exits, its child lives on: in the host PID namespace nothing kills it but the runtime.
+function orphaningBundle() {
+  return bundle({
+    args: ['sh', '-c', 'sleep 1000 & echo child=$!'],
+    mutate: (c) => { c.linux.namespaces = c.linux.namespaces.filter((n) => n.type !== 'pid'); },
+  });
+}
+
+async function startOrphaning(tag) {
+  const b = orphaningBundle();
+  const id = newId(tag);
+  const c = ok(rt(['create', '--bundle', b.dir, id]));
+  ok(rt(['start', id]));
+  await waitOutput(c, /child=\d+/);
+  const child = Number(/child=(\d+)/.exec(c.read())[1]);
+  await waitStatus(id, 'stopped');
+  assert.ok(pidAlive(child), 'the child outlives init');
+  return { b, id, child };
+}
+
+test('host PID namespace: kill --all ID 9 after init exited kills the processes left', async () => {
+  const { b, id, child } = await startOrphaning('korph');
+  ok(rt(['kill', '--all', id, '9']));
+  await waitFor(() => !pidAlive(child), { what: `process ${child} killed` });
+  ok(rt(['delete', id]));
+  await assertNoLeaks({ id, bundle: b });
+});
+
+test('host PID namespace: delete of the stopped container kills the processes left', async () => {
+  const { b, id, child } = await startOrphaning('dorph');
+  ok(rt(['delete', id]));
+  await waitFor(() => !pidAlive(child), { what: `process ${child} killed` });
+  await assertNoLeaks({ id, bundle: b });
+});
+
+test('update --resources - with Docker\'s whole objects: zeros are "unchanged", values applied', async () => {
+  const b = bundle({ args: ['sleep', '60'] });
+  const id = newId('dupd');
+  ok(rt(['run', '--detach', '--bundle', b.dir, id]));
+  const pid = state(id).pid;
+  // what docker update --memory 96m --pids-limit 40 sends (Docker 20.10)
+  const body = {
+    memory: { limit: 96 * 1024 * 1024, reservation: 0, swap: 0, kernel: 0, kernelTCP: 0 },
+    cpu: { shares: 0, quota: 0, period: 0, realtimeRuntime: 0, realtimePeriod: 0, cpus: '', mems: '' },
+    pids: { limit: 40 },
+    blockIO: { weight: 0 },
+  };
+  ok(rt(['update', '--resources', '-', id], { input: JSON.stringify(body), global: engineGlobals(join(WORK, 'upd.log')) }));
+  const cg = (ctl, file) => {
+    const line = readFileSync(`/proc/${pid}/cgroup`, 'utf8').split('\n').find((l) => l.split(':')[1] === ctl);
+    return readFileSync(`/sys/fs/cgroup/${ctl}${line.split(':')[2]}/${file}`, 'utf8').trim();
+  };
+  assert.is(cg('memory', 'memory.limit_in_bytes'), String(96 * 1024 * 1024));
+  assert.is(cg('pids', 'pids.max'), '40');
+  ok(rt(['delete', '--force', id]));
+  await assertNoLeaks({ id, bundle: b });
+});
+
+test.run();
