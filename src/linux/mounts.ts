@@ -85,21 +85,24 @@ function fsMount(rootfd: i32, op: MountOp, source: string, fstype: string, flags
 // cgroup v1 (and hybrid) hosts: a tmpfs with one cgroup mount per hierarchy; the mount's
 // options (ro...) apply to the hierarchies, the tmpfs stays writable (as runc does).
 // In a user namespace cgroup v1 cannot be mounted: the host's hierarchies are bound instead,
-// each at the cgroup init starts in.
+// each at the cgroup init starts in. Without a cgroup namespace, the container's own cgroups
+// are bound (op.cgroupSources, see bindContainerCgroups).
 function cgroupV1Mount(rootfd: i32, op: MountOp, userns: bool): Failure | null {
   let f = fsMount(rootfd, op, "tmpfs", "tmpfs", op.flags & ~MS_RDONLY, "mode=755", op.dest);
   if (f != null) return f;
-  for (let i = 0; i < op.cgroupDirs.length && userns; i++) {
+  const bind = userns || op.cgroupSources.length > 0;
+  for (let i = 0; i < op.cgroupDirs.length && bind; i++) {
     const b = new MountOp();
     b.kind = MountKind.Bind;
-    b.source = "/sys/fs/cgroup/" + op.cgroupDirs[i] + (op.cgroupOwn[i] == "/" ? "" : op.cgroupOwn[i]);
+    b.source = op.cgroupSources.length > 0 ? op.cgroupSources[i]
+      : "/sys/fs/cgroup/" + op.cgroupDirs[i] + (op.cgroupOwn[i] == "/" ? "" : op.cgroupOwn[i]);
     b.dest = op.dest + "/" + op.cgroupDirs[i];
     b.recursive = true;
     b.attrSet = (op.flags & MS_RDONLY) != 0 ? MOUNT_ATTR_RDONLY : 0;
     f = bindMount(rootfd, b);
     if (f != null) return f;
   }
-  if (userns) return null;
+  if (bind) return null;
   // The tmpfs is ours and new: its directories are made and mounted through one fd.
   const dfd = openInRoot(rootfd, op.dest);
   if (dfd < 0) return sysFail("open", "/" + op.dest, dfd);

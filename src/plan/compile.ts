@@ -57,6 +57,24 @@ function cgroupMount(op: MountOp, m: Mount): Failure | null {
   return null;
 }
 
+// A "cgroup" mount without a cgroup namespace would show every hierarchy from its root (the
+// host's limits, every other cgroup). As runc, bind the container's own cgroup of each
+// hierarchy instead (dirs: the ones tsrun places init in; tsrun's own cgroup elsewhere).
+// Init then waits for the parent, which makes those directories.
+export function bindContainerCgroups(p: Plan, dirs: string[]): void {
+  for (let i = 0; i < p.mounts.length; i++) {
+    const op = p.mounts[i];
+    if (op.kind != MountKind.CgroupV1) continue;
+    for (let k = 0; k < op.cgroupDirs.length; k++) {
+      const mount = "/sys/fs/cgroup/" + op.cgroupDirs[k];
+      let src = mount + (op.cgroupOwn[k] == "/" ? "" : op.cgroupOwn[k]);
+      for (let d = 0; d < dirs.length; d++) if (dirs[d].startsWith(mount + "/")) { src = dirs[d]; break; }
+      op.cgroupSources.push(src);
+    }
+    p.waitForParent = true;
+  }
+}
+
 // mount(2) flags -> mount_setattr attributes, for bind mounts.
 function attrsOf(flags: u64): u64 {
   let a: u64 = 0;

@@ -35,6 +35,7 @@ export class MountOp {
   idmapGid: IdMapping[] = [];
   idmapUsernsPath: string = "";
   treeFd: i32 = -1;
+  cgroupSources: string[] = [];   // per hierarchy, the cgroup directory bound there (no cgroup namespace)
 }
 
 export class DeviceOp {

@@ -7,13 +7,13 @@ import { readFile, writeFileAtomic } from "../sys/io";
 import { parseJsonBuffer } from "../json/reader";
 import { parseSpec } from "../spec/parse";
 import { Spec } from "../spec/model";
-import { compile, CreateOptions } from "../plan/compile";
+import { compile, CreateOptions, bindContainerCgroups } from "../plan/compile";
 import { Plan } from "../plan/plan";
 import { Store, validateId, FIFO, START_FIFO } from "../state/store";
 import { ContainerState } from "../state/container";
 import { procStat } from "../state/status";
 import { spawnInit, releaseInit, awaitInit, killInit, Child } from "../linux/spawn";
-import { CLONE_NEWPID, PR_CAPBSET_READ } from "../linux/consts";
+import { CLONE_NEWPID, CLONE_NEWCGROUP, PR_CAPBSET_READ } from "../linux/consts";
 import { Globals } from "../cli/globals";
 import { getenv } from "../cli/argv";
 import { nowRfc3339 } from "../util/time";
@@ -170,6 +170,7 @@ export function createContainer(g: Globals, req: CreateRequest): Result<Created>
     // freezer alone needs no wait: it only has to be in place before `start`; on pure v2
     // init is born in its cgroup.)
     if (spec.linux.resources != null && !cg!.v2) plan.waitForParent = true;
+    if (!plan.newUserNs && (plan.cloneFlags & CLONE_NEWCGROUP) == 0) bindContainerCgroups(plan, cg!.dirs);
   }
 
   debug(g, "create " + req.id + ": bundle " + bundle + ", clone3 flags 0x" + plan.cloneFlags.toString(16) +

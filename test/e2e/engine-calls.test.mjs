@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import {
-  WORK, assertNoLeaks, bundle, fails, newId, ok, pidAlive, rt, setup, state, waitFor, waitOutput, waitStatus,
+  WORK, assertNoLeaks, inside, bundle, fails, newId, ok, pidAlive, rt, setup, state, waitFor, waitOutput, waitStatus,
 } from '../lib/runtime.mjs';
 
 setup(test);
@@ -93,6 +93,28 @@ test('update --resources - with Docker\'s whole objects: zeros are "unchanged", 
   assert.is(cg('pids', 'pids.max'), '40');
   ok(rt(['delete', '--force', id]));
   await assertNoLeaks({ id, bundle: b });
+});
+
+test('update raising memory and memory+swap together (the swap limit has to go first)', async () => {
+  const b = bundle({ args: ['sleep', '60'], mutate: (c) => { c.linux.resources.memory = { limit: 64 << 20, swap: 64 << 20 }; } });
+  const id = newId('dswap');
+  ok(rt(['run', '--detach', '--bundle', b.dir, id]));
+  const pid = state(id).pid;
+  const body = { memory: { limit: 128 << 20, swap: 256 << 20 } };
+  ok(rt(['update', '--resources', '-', id], { input: JSON.stringify(body) }));
+  const line = readFileSync(`/proc/${pid}/cgroup`, 'utf8').split('\n').find((l) => l.split(':')[1] === 'memory');
+  const dir = `/sys/fs/cgroup/memory${line.split(':')[2]}`;
+  assert.is(readFileSync(`${dir}/memory.limit_in_bytes`, 'utf8').trim(), String(128 << 20));
+  assert.is(readFileSync(`${dir}/memory.memsw.limit_in_bytes`, 'utf8').trim(), String(256 << 20));
+  ok(rt(['delete', '--force', id]));
+  await assertNoLeaks({ id, bundle: b });
+});
+
+test('the cgroup mount (no cgroup namespace) shows the container\'s own cgroups, not the hierarchy roots', async () => {
+  const out = inside('cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/pids/pids.max', {
+    mutate: (c) => { c.linux.resources.memory = { limit: 48 << 20 }; c.linux.resources.pids = { limit: 30 }; },
+  });
+  assert.is(out.trim(), `${48 << 20}\n30`);
 });
 
 test.run();
