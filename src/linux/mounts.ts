@@ -5,7 +5,7 @@ import { ENOENT, ENOTDIR, EEXIST, ELOOP, EPERM } from "../errors/errno";
 import { RESOLVE_NO_SYMLINKS } from "./consts";
 import { MountOp, MountKind, Plan } from "../plan/plan";
 import { ensureInRoot, openInRoot, fdPath } from "./inroot";
-import { MS_BIND, MS_REC, MS_RDONLY, MOUNT_ATTR_RDONLY } from "../spec/mountopts";
+import { MS_BIND, MS_REC, MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MOUNT_ATTR_RDONLY } from "../spec/mountopts";
 
 const SYS_open_tree = 428, SYS_move_mount = 429;
 const OPEN_TREE_CLONE: i64 = 1;
@@ -90,27 +90,30 @@ function fsMount(rootfd: i32, op: MountOp, source: string, fstype: string, flags
 function cgroupV1Mount(rootfd: i32, op: MountOp, userns: bool): Failure | null {
   let f = fsMount(rootfd, op, "tmpfs", "tmpfs", op.flags & ~MS_RDONLY, "mode=755", op.dest);
   if (f != null) return f;
-  const bind = userns || op.cgroupSources.length > 0;
-  for (let i = 0; i < op.cgroupDirs.length && bind; i++) {
+  for (let i = 0; i < op.cgroupDirs.length && userns; i++) {
     const b = new MountOp();
     b.kind = MountKind.Bind;
-    b.source = op.cgroupSources.length > 0 ? op.cgroupSources[i]
-      : "/sys/fs/cgroup/" + op.cgroupDirs[i] + (op.cgroupOwn[i] == "/" ? "" : op.cgroupOwn[i]);
+    b.source = "/sys/fs/cgroup/" + op.cgroupDirs[i] + (op.cgroupOwn[i] == "/" ? "" : op.cgroupOwn[i]);
     b.dest = op.dest + "/" + op.cgroupDirs[i];
     b.recursive = true;
     b.attrSet = (op.flags & MS_RDONLY) != 0 ? MOUNT_ATTR_RDONLY : 0;
     f = bindMount(rootfd, b);
     if (f != null) return f;
   }
-  if (bind) return null;
+  if (userns) return null;
   // The tmpfs is ours and new: its directories are made and mounted through one fd.
   const dfd = openInRoot(rootfd, op.dest);
   if (dfd < 0) return sysFail("open", "/" + op.dest, dfd);
   const base = fdPath(<i32>dfd) + "/";
+  const bind = op.cgroupSources.length > 0;
+  const locked = op.flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC);
   for (let i = 0; i < op.cgroupDirs.length; i++) {
     const name = op.cgroupDirs[i];
     let rc = sys.mkdirat(<i32>dfd, name, 0o755);
-    if (rc == 0) rc = sys.mount("cgroup", base + name, "cgroup", op.flags, op.cgroupData[i]);
+    if (rc == 0 && !bind) rc = sys.mount("cgroup", base + name, "cgroup", op.flags, op.cgroupData[i]);
+    // the container's own cgroup, bound, then the mount's options (a bind ignores them)
+    if (rc == 0 && bind) rc = sys.mount(op.cgroupSources[i], base + name, null, MS_BIND | MS_REC, null);
+    if (rc == 0 && bind && locked != 0) rc = sys.mount(null, base + name, null, MS_REMOUNT | MS_BIND | locked, null);
     if (rc < 0) { sys.close(<i32>dfd); return sysFail("mount cgroup on", "/" + op.dest + "/" + name, rc); }
   }
   sys.close(<i32>dfd);

@@ -111,7 +111,7 @@ test('update raising memory and memory+swap together (the swap limit has to go f
 });
 
 test('the cgroup mount (no cgroup namespace) shows the container\'s own cgroups, not the hierarchy roots', async () => {
-  const out = inside('cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/pids/pids.max', {
+  const out = inside('cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/pids/pids.max; echo 5 2>/dev/null > /sys/fs/cgroup/pids/pids.max && echo writable; true', {
     mutate: (c) => { c.linux.resources.memory = { limit: 48 << 20 }; c.linux.resources.pids = { limit: 30 }; },
   });
   assert.is(out.trim(), `${48 << 20}\n30`);
