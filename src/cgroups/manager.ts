@@ -106,21 +106,21 @@ function v2Controllers(dir: string): string[] {
   return r.ok ? String.UTF8.decode(r.value).trim().split(" ") : [];
 }
 
-// v1 device rules: the config's rules in order, then runc's defaults and the config's own
-// device nodes (so the container can always use those).
-export function deviceRules(res: Resources, extraDevices: DeviceRule[]): DeviceRule[] {
+// Device rules: the config's rules in order, then runc's defaults. linux.devices only makes
+// the nodes: access to them is what resources.devices allows (docker run --device X:r stays
+// read-only, as with runc).
+export function deviceRules(res: Resources): DeviceRule[] {
   const out: DeviceRule[] = [];
   for (let k = 0; k < res.devices.length; k++) out.push(res.devices[k]);
   const defs = defaultDeviceRules();
   for (let k = 0; k < defs.length; k++) out.push(defs[k]);
-  for (let k = 0; k < extraDevices.length; k++) out.push(extraDevices[k]);
   return out;
 }
 
 // Which directory gets which setting, for the hierarchies in `entries` ("ctls=dir", "=dir"
 // for cgroup v2). A controller v1 lacks but the hybrid unified hierarchy has (hugetlb on
 // this kind of host) goes there with the v2 file names. No filesystem change.
-export function layout(res: Resources, entries: string[], extraDevices: DeviceRule[], withFreezer: bool): Result<CgroupDir[]> {
+export function layout(res: Resources, entries: string[], withFreezer: bool): Result<CgroupDir[]> {
   const dirs: CgroupDir[] = [];
   const v2dir = v2DirOf(entries);
   let pureV2 = v2dir.length > 0;
@@ -131,7 +131,7 @@ export function layout(res: Resources, entries: string[], extraDevices: DeviceRu
     const ctl = ctls[i];
     if (pureV2 && (ctl == "freezer" || ctl == "devices")) {
       const d = getDir(dirs, v2dir, true);
-      if (ctl == "devices") { d.bpf = true; d.rules = deviceRules(res, extraDevices); }
+      if (ctl == "devices") { d.bpf = true; d.rules = deviceRules(res); }
       continue;
     }
     const v1dir = pureV2 ? "" : dirOf(entries, ctl);
@@ -139,7 +139,7 @@ export function layout(res: Resources, entries: string[], extraDevices: DeviceRu
       const d = getDir(dirs, v1dir, false);
       if (ctl == "cpuset") d.cpuset = true;
       if (ctl == "devices") {
-        const rules = deviceRules(res, extraDevices);
+        const rules = deviceRules(res);
         for (let k = 0; k < rules.length; k++) d.writes.push(new CgroupWrite("devices", rules[k].allow ? "devices.allow" : "devices.deny", rules[k].text(), "linux.resources.devices"));
       }
       for (let k = 0; k < res.writes.length; k++) if (!res.writes[k].raw && res.writes[k].controller == ctl) d.writes.push(res.writes[k]);
@@ -177,14 +177,14 @@ export function layout(res: Resources, entries: string[], extraDevices: DeviceRu
 }
 
 // Decides directories and file writes; no filesystem change yet.
-export function planCgroups(res: Resources, cgroupsPath: string, id: string, extraDevices: DeviceRule[]): Result<CgroupPlan> {
+export function planCgroups(res: Resources, cgroupsPath: string, id: string): Result<CgroupPlan> {
   const hr = hostCgroups();
   if (!hr.ok) return err<CgroupPlan>(hr.err!);
   const h = hr.value;
   const p = new CgroupPlan();
   for (let i = 0; i < h.v1.length; i++) p.allDirs.push(h.v1[i].controllers + "=" + h.v1[i].mount + resolvePath(cgroupsPath, h.v1[i].own, id));
   if (h.v2 != null) p.allDirs.push("=" + h.v2!.mount + resolvePath(cgroupsPath, h.v2!.own, id));
-  const lr = layout(res, p.allDirs, extraDevices, true);
+  const lr = layout(res, p.allDirs, true);
   if (!lr.ok) return err<CgroupPlan>(lr.err!);
   p.dirs = lr.value;
   p.v2 = h.pureV2;
@@ -380,7 +380,7 @@ export function killCgroup(dir: string): bool {
 // had no cgroup in yet gets one: the container is frozen, every process moved in, thawed.
 // Appends the directories it created to `created` (for delete).
 export function updateCgroups(res: Resources, allDirs: string[], freezerDir: string, created: string[]): Failure | null {
-  const lr = layout(res, allDirs, [], false);
+  const lr = layout(res, allDirs, false);
   if (!lr.ok) return lr.err;
   const dirs = lr.value;
   if (res.checkBeforeUpdate) {

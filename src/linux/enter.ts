@@ -134,7 +134,7 @@ function childSide(p: Plan, pidfd: i32, nsFlags: u64, sync: i32): void {
   let exe: string | null = null;
   if (f == null) {
     exe = findExecutable(p);
-    if (exe == null) f = fail("exec", "\"" + p.exeName + "\"", p.exeName.includes("/") ? "no such executable file in the container" : "executable file not found in $PATH");
+    if (exe == null) f = fail("exec", "\"" + p.exeName + "\"", p.exeName.includes("/") ? "no such file or directory in the container" : "executable file not found in $PATH");
   }
   if (f != null) { writeString(sync, f.message()); sys.exit(1); }
   closeFds(p);

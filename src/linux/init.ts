@@ -253,7 +253,7 @@ function setup(p: Plan): Result<string> {
   if (f != null) return err<string>(f);
   const exe = findExecutable(p);
   if (exe == null) {
-    if (p.exeName.includes("/")) return err<string>(fail("exec", "\"" + p.exeName + "\"", "no such executable file in the container"));
+    if (p.exeName.includes("/")) return err<string>(fail("exec", "\"" + p.exeName + "\"", "no such file or directory in the container"));
     return err<string>(fail("exec", "\"" + p.exeName + "\"", "executable file not found in $PATH"));
   }
   closeFds(p);

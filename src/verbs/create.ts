@@ -36,7 +36,7 @@ export function relayPair(): Result<i32> {
 import { stateJson } from "./query";
 import { Status } from "../state/status";
 import { CgroupPlan, planCgroups, applyCgroups, removeCgroups } from "../cgroups/manager";
-import { Resources, DeviceRule } from "../cgroups/resources";
+import { Resources } from "../cgroups/resources";
 
 export class CreateRequest {
   id: string = "";
@@ -156,14 +156,9 @@ export function createContainer(g: Globals, req: CreateRequest): Result<Created>
   let cg: CgroupPlan | null = null;
   if (FEATURE_CGROUPS) {
     const res = spec.linux.resources != null ? spec.linux.resources! : new Resources();
-    const devs: DeviceRule[] = [];
-    for (let i = 0; i < spec.linux.devices.length; i++) {
-      const d = spec.linux.devices[i];
-      if (d.type != "p") devs.push(new DeviceRule(true, d.type == "b" ? "b" : "c", d.major, d.minor, "rwm"));
-    }
     req.skipCgroupPermission = spec.linux.cgroupsPath.length == 0 && res.writes.length == 0;
     req.globals = g;
-    const cr = planCgroups(res, spec.linux.cgroupsPath, req.id, devs);
+    const cr = planCgroups(res, spec.linux.cgroupsPath, req.id);
     if (!cr.ok) return err<Created>(cr.err!);
     cg = cr.value;
     // Init waits until it is in its cgroups: limits hold before it does anything. (The

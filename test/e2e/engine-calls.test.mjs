@@ -117,4 +117,23 @@ test('the cgroup mount (no cgroup namespace) shows the container\'s own cgroups,
   assert.is(out.trim(), `${48 << 20}\n30`);
 });
 
+test('linux.devices only makes the node: the device cgroup allows what resources.devices says (docker --device X:r)', () => {
+  const out = inside('echo x 2>&1 > /dev/lc; true', {
+    mutate: (c) => {
+      c.linux.devices = [{ path: '/dev/lc', type: 'c', major: 10, minor: 237, fileMode: 0o666 }];
+      c.linux.resources.devices.push({ allow: true, type: 'c', major: 10, minor: 237, access: 'r' });
+    },
+  });
+  assert.match(out, /Operation not permitted/);
+});
+
+test('a missing executable: the error says "no such file or directory" (Docker then exits 127)', () => {
+  const b = bundle({ args: ['/no/such/binary'] });
+  const id = newId('noexe');
+  const log = join(WORK, 'noexe.log');
+  fails(rt(['create', '--bundle', b.dir, id], { global: engineGlobals(log) }));
+  const last = readFileSync(log, 'utf8').trim().split('\n').pop();
+  assert.match(JSON.parse(last).msg, /\/no\/such\/binary.*no such file or directory/);
+});
+
 test.run();
