@@ -154,11 +154,13 @@ cat > "$W/etc/daemon.json" <<EOF
 }
 EOF
 
-# podman: own config and storage; rlimits at the hard limits (podman's defaults need
-# CAP_SYS_RESOURCE, which some hosts' bounding sets lack)
+# podman: own config and storage; rlimits within the hard limits conmon runs with (podman's
+# defaults need CAP_SYS_RESOURCE, which some hosts' bounding sets lack; podman caps
+# conmon's nproc at 32768)
+nproc=$(ulimit -Hu); [ "$nproc" = unlimited ] || [ "$nproc" -gt 32768 ] && nproc=32768
 cat > "$W/etc/containers.conf" <<EOF
 [containers]
-default_ulimits = ["nofile=$(ulimit -Hn):$(ulimit -Hn)"]
+default_ulimits = ["nofile=$(ulimit -Hn):$(ulimit -Hn)", "nproc=$nproc:$nproc"]
 netns = "bridge"
 [network]
 network_backend = "cni"
@@ -243,21 +245,24 @@ export -f D C pm nsrun nspid rtpath fail expect expect_in waitfor alive $(declar
 export H_WAIT_SIZE W TSRUN RUNC DOCKER_CLI CG_PARENT CTR_NS IMG CIMG PIMG HERE REPO
 
 pass_runc=0; pass_tsrun=0; total=0; regressions=()
-printf '\n%-8s %-28s %-6s %-6s\n' engine scenario runc tsrun
+printf '\n%-8s %-34s %-6s %-6s %s\n' engine scenario runc tsrun "seconds (runc/tsrun)"
 for engine in $ENGINES; do
   for fn in $(declare -F | awk '{print $3}' | grep -E "^sc_${engine}_"); do
     name=${fn#sc_${engine}_}
     [ -n "$ONLY" ] && ! [[ "$engine/$name" =~ $ONLY ]] && continue
     total=$((total + 1))
-    res=()
+    res=(); secs=()
     for rt in runc tsrun; do
       log=$W/logs/sc/$engine.$name.$rt.log
+      t0=$(date +%s%N)
       if timeout -k 5 180 bash -c '"$@"' _ "$fn" "$rt" > "$log" 2>&1; then res+=(pass)
       else res+=(FAIL); fi
+      secs+=("$(( ($(date +%s%N) - t0) / 100000000 ))")
     done
     [ "${res[0]}" = pass ] && pass_runc=$((pass_runc + 1))
     [ "${res[1]}" = pass ] && pass_tsrun=$((pass_tsrun + 1))
-    printf '%-8s %-28s %-6s %-6s\n' "$engine" "$name" "${res[0]}" "${res[1]}"
+    printf '%-8s %-34s %-6s %-6s %s/%s\n' "$engine" "$name" "${res[0]}" "${res[1]}" \
+      "$((secs[0] / 10)).$((secs[0] % 10))" "$((secs[1] / 10)).$((secs[1] % 10))"
     for i in 0 1; do
       if [ "${res[$i]}" = FAIL ]; then
         rt=runc; [ $i = 1 ] && rt=tsrun

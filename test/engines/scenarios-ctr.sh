@@ -21,8 +21,8 @@ sc_ctr_01_run_rm_output_exit() {
 sc_ctr_02_run_tty() {
   RT=$1; local n=c-tty-$RT out
   out=$(nsenter -t "$(nspid)" -m -n -- "$HERE/pty.py" 25 90 --send typed -- ctr -n "$CTR_NS" run -t --rm \
-        --runc-binary "$(rtpath "$RT")" "$CIMG" "$n" sh -c 'stty size; tty; echo READY; read x; echo got:$x' | tr -d '\r')
-  expect_in "window size" "25 90" "$out"
+        --runc-binary "$(rtpath "$RT")" "$CIMG" "$n" sh -c "$H_WAIT_SIZE"'; echo size:$s; tty; echo READY; read x; echo got:$x' | tr -d '\r')
+  expect_in "window size" "size:25 90" "$out"
   expect_in "terminal" "/dev/pts/0" "$out"
   expect_in "input" "got:typed" "$out"
   h_cgone "$n"

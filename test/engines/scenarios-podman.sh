@@ -87,7 +87,7 @@ sc_podman_06_limits() {
 
 sc_podman_07_caps_readonly_user_env_workdir() {
   RT=$1; local out
-  expect "CapEff +SYS_ADMIN -CHOWN" "CapEff:	00000000802405fa" \
+  expect "CapEff +SYS_ADMIN -CHOWN" "CapEff:	00000000a82425fa" \
     "$(h_prun --rm --cap-add SYS_ADMIN --cap-drop CHOWN "$PIMG" grep CapEff /proc/self/status)"
   out=$(h_prun --rm --read-only "$PIMG" touch /x 2>&1) && fail "write to a read-only rootfs"
   expect_in "read-only" "Read-only file system" "$out"
@@ -127,7 +127,7 @@ sc_podman_10_shared_namespaces() {
 
 sc_podman_11_init() {
   RT=$1
-  expect "pid 1" catatonit "$(h_prun --rm --init "$PIMG" cat /proc/1/comm)"
+  expect "pid 1 (catatonit)" podman-init "$(h_prun --rm --init "$PIMG" cat /proc/1/comm)"
 }
 
 sc_podman_12_bad_input() {
