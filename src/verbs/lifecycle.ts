@@ -84,7 +84,7 @@ export function kill(g: Globals, id: string, signal: string, all: bool): Failure
     // Engines send `kill --all ID 9` after init exited: success, and in a shared PID
     // namespace init's exit did not take the other processes with it.
     if (!all) f = fail("kill", id, "container is not running");
-    else if (!c.state.newPidNs) signalAll(c.state, sig);
+    else if (!c.state.newPidNs) killAll(c, sig);
   } else if (all) {
     killAll(c, sig);
   } else {
@@ -138,7 +138,7 @@ export function removeLoaded(g: Globals, c: Loaded, force: bool): Failure | null
     stopAll(c);
   } else if (!c.state.newPidNs) {
     // Stopped, but init's exit kills the rest only in a PID namespace of its own (runc's too).
-    signalAll(c.state, SIGKILL);
+    killAll(c, SIGKILL);
   }
   let f: Failure | null = FEATURE_CGROUPS ? removeCgroups(c.state.cgroupDirs) : null;
   if (f == null) f = c.store.remove(id, c.dirfd, c.state);
