@@ -410,10 +410,13 @@ function checkMemoryUsage(res: Resources, dirs: CgroupDir[]): Failure | null {
   return null;
 }
 
-// Moves every process of the freezer cgroup into dir, frozen so none can fork meanwhile.
+// Moves every process of the freezer cgroup into dir, frozen so none can fork meanwhile
+// (a paused container stays frozen).
 function moveAll(freezerDir: string, dir: string): Failure | null {
   const v2 = !freezerDir.startsWith("/sys/fs/cgroup/freezer/");
-  let f = setFrozen(freezerDir, v2, true);
+  const cur = readFileAt(sys.AT_FDCWD, freezerDir + (v2 ? "/cgroup.freeze" : "/freezer.state"));
+  const paused = cur.ok && String.UTF8.decode(cur.value).trim() == (v2 ? "1" : "FROZEN");
+  let f: Failure | null = paused ? null : setFrozen(freezerDir, v2, true);
   if (f != null) return f;
   const r = readFileAt(sys.AT_FDCWD, freezerDir + "/cgroup.procs");
   if (r.ok) {
@@ -422,6 +425,6 @@ function moveAll(freezerDir: string, dir: string): Failure | null {
       if (pids[i].length > 0) f = writeExisting(dir + "/cgroup.procs", pids[i]);
     }
   }
-  const t = setFrozen(freezerDir, v2, false);
+  const t: Failure | null = paused ? null : setFrozen(freezerDir, v2, false);
   return f != null ? f : t;
 }

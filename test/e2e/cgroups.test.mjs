@@ -183,6 +183,22 @@ test('update applies runc\'s flags and --resources; bad values are refused by na
   await assertNoLeaks({ id, bundle: b, cgroups: dirs });
 });
 
+test('update of a paused container adds a controller and leaves it paused', async () => {
+  const b = bundle({ args: ['sleep', '60'] });
+  const id = newId('cgupp');
+  ok(rt(['run', '--detach', '--bundle', b.dir, id]));
+  const pid = state(id).pid;
+  ok(rt(['pause', id]));
+  ok(rt(['update', '--pids-limit', '7', id]));
+  assert.is(cg(pid, 'pids', 'pids.max'), '7', 'init moved into a new pids cgroup');
+  assert.is(cg(pid, 'freezer', 'freezer.state'), 'FROZEN');
+  assert.is(state(id).status, 'paused');
+  ok(rt(['resume', id]));
+  const dirs = cgroupDirsOf(pid);
+  ok(rt(['delete', '--force', id]));
+  await assertNoLeaks({ id, bundle: b, cgroups: dirs });
+});
+
 test('hugetlb limits go to the hybrid host\'s cgroup v2 hierarchy; kill --all uses its cgroup.kill', async () => {
   if (skipFor(isRunc, 'runc 1.1 does not use the unified hierarchy of a hybrid host for hugetlb')) return;
   const b = bundle({ args: ['sh', '-c', 'sleep 60 & sleep 60 & wait'], config: { linux: { resources: { hugepageLimits: [{ pageSize: '2MB', limit: 4 << 20 }] } } } });
