@@ -168,6 +168,9 @@ test('update applies runc\'s flags and --resources; bad values are refused by na
   assert.is(cg(pid, 'memory', 'memory.limit_in_bytes'), String(96 << 20));
   assert.is(cg(pid, 'memory', 'memory.memsw.limit_in_bytes'), String(96 << 20), 'lowering both: memory first, then memsw');
   assert.is(cg(pid, 'cpuset', 'cpuset.cpus'), '0-1');
+  ok(rt(['update', '--memory', '512m', '--memory-swap', '1g', id]), 'raising both above the old memsw');
+  assert.is(cg(pid, 'memory', 'memory.limit_in_bytes'), String(512 << 20));
+  assert.is(cg(pid, 'memory', 'memory.memsw.limit_in_bytes'), String(1024 << 20));
   fails(rt(['update', '--cpuset-cpus', 'abc', id]), 'cpus abc', { oneLine: false });
   assert.is(cg(pid, 'cpuset', 'cpuset.cpus'), '0-1', 'unchanged after a refused update');
   if (isTsrun) {
