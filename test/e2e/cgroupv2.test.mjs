@@ -67,7 +67,9 @@ test('pure v2: cgroup under a test path, CLONE_INTO_CGROUP, hugetlb, device filt
     const open = (dev, mode = '<') => v2(['exec', id, 'sh', '-c', `exec 3${mode}${dev} && echo opened`]);
     assert.is(ok(open('/dev/null', '>')).stdout.trim(), 'opened');
     assert.match(fails(open('/dev/fuse'), 'read /dev/fuse', { oneLine: false }), /Operation not permitted/);
-    if (!skipFor(isRunc, 'runc 1.1 update does not apply device rules (checked: /dev/fuse stays denied)')) {
+    if (!skipFor(isRunc, 'runc 1.1 update applies neither device rules (checked: /dev/fuse stays denied) nor hugepageLimits')) {
+      ok(v2(['update', '-r', '-', id], { input: JSON.stringify({ hugepageLimits: [{ pageSize: '2MB', limit: 2 << 20 }] }) }));
+      assert.is(readFileSync(join(HOST_V2, path, 'hugetlb.2MB.max'), 'utf8').trim(), String(2 << 20), 'update on v2');
       // update replaces the program: reading 10:229 is allowed now, writing still not
       ok(v2(['update', '-r', '-', id], { input: JSON.stringify({ devices: [{ allow: false, access: 'rwm' }, { allow: true, type: 'c', major: 10, minor: 229, access: 'r' }] }) }));
       assert.is(ok(open('/dev/fuse')).stdout.trim(), 'opened');
