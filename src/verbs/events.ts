@@ -24,7 +24,10 @@ export function parseDurationMs(s: string): i64 {
     const start = i;
     while (i < s.length && ((s.charCodeAt(i) >= 0x30 && s.charCodeAt(i) <= 0x39) || s.charCodeAt(i) == 0x2e)) i++;
     if (i == start) return -1;
-    const n = F64.parseFloat(s.substring(start, i));
+    const digits = s.substring(start, i);
+    if (digits.indexOf(".") != digits.lastIndexOf(".")) return -1;  // "1.2.3"
+    const n = F64.parseFloat(digits);
+    if (!isFinite(n)) return -1;  // "."
     const us = i;
     while (i < s.length && !(s.charCodeAt(i) >= 0x30 && s.charCodeAt(i) <= 0x39) && s.charCodeAt(i) != 0x2e) i++;
     const unit = s.substring(us, i);

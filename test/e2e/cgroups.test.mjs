@@ -140,8 +140,10 @@ test('stats and events --stats print real numbers', async () => {
     assert.is(s.pids.current, d.pids.current);
     assert.ok(s.memory.raw.total_rss >= 0);
   }
+  if (isTsrun) for (const d of ['abc', '5', '.s', '1.2.3s', '-1s', '0s']) assert.match(fails(rt(['events', '--interval', d, id])), /--interval: invalid duration/);
   ok(rt(['delete', '--force', id]));
   fails(rt(['events', '--stats', id]), 'events of a deleted container');
+  if (isTsrun) fails(rt(['stats', id]), 'stats of a deleted container');
   await assertNoLeaks({ id, bundle: b });
 });
 
