@@ -28,7 +28,7 @@ test('core lifecycle with the minimal binary', async () => {
 test('what the minimal build leaves out is refused by name', () => {
   if (skipFor(!here, 'needs bin/tsrun-minimal (built by test/run.sh)')) return;
   assert.match(ok(rt(['--version'], { runtime: MIN, root: false })).stdout, /features: minimal/);
-  for (const verb of ['run', 'ps', 'spec', 'features', 'pause', 'resume', 'update']) {
+  for (const verb of ['run', 'ps', 'spec', 'features', 'pause', 'resume', 'update', 'events', 'stats']) {
     assert.match(fails(rt([verb, 'x'], { runtime: MIN }), verb), new RegExp(`"${verb}": is not in this build`));
   }
   const withLimits = bundle({ args: ['true'], mutate: (c) => { c.linux.resources = { pids: { limit: 10 } }; } });
