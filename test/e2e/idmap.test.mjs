@@ -109,6 +109,29 @@ test('rro makes submounts of an rbind read-only, ro only the top mount', async (
   }
 });
 
+test('several uid/gid ranges written by root: every range is mapped, files show the ids of each', async () => {
+  const maps = [{ containerID: 0, hostID: 300000, size: 1000 }, { containerID: 1000, hostID: 500000, size: 1000 }, { containerID: 5000, hostID: 700000, size: 10 }];
+  const dir = join(WORK, `ranges-${seq++}`);
+  mkdirSync(dir);
+  for (const [name, hostId] of [['a', 300005], ['b', 500007], ['c', 700009], ['d', 900000]]) {
+    writeFileSync(join(dir, name), name);
+    chownSync(join(dir, name), hostId, hostId);
+  }
+  const r = ok(runSh('cat /proc/self/uid_map /proc/self/gid_map; cd /mnt && stat -c "%n %u %g" a b c d', {
+    mutate: (c, b) => {
+      withUserns(c, b);
+      c.linux.uidMappings = maps;
+      c.linux.gidMappings = maps;
+      c.mounts.push(mountOf(dir, ['bind', 'ro']));
+    },
+  }));
+  const lines = r.stdout.trim().split('\n').map((l) => l.trim().split(/\s+/).join(' '));
+  const mapLines = maps.map((m) => `${m.containerID} ${m.hostID} ${m.size}`);
+  assert.equal(lines.slice(0, 6), [...mapLines, ...mapLines]);
+  assert.equal(lines.slice(6), ['a 5 5', 'b 1007 1007', 'c 5009 5009', 'd 65534 65534']);
+  await assertNoLeaks({ id: r.id, bundle: r.bundle });
+});
+
 async function createFails(mutate, what, match) {
   const b = bundle({ args: ['true'], mutate: (c, bb) => { mutate(c, bb); } });
   const id = newId('bad');

@@ -189,6 +189,30 @@ test('rootless: additional gids cannot be set when setgroups is denied', async (
   await assertNoLeaks({ id, root: STATE_ROOT, bundle: g.dir });
 });
 
+test('rootless with a delegated cgroup (a freezer cgroup the user owns): used, so pause/resume work', async () => {
+  if (skipFor(isRunc, 'runc 1.1 joins every v1 hierarchy with an explicit cgroupsPath; only freezer is delegated here')) return;
+  const deleg = `/sys/fs/cgroup/freezer/tsrun-rl-${process.pid}`;
+  if (skipFor(!existsSync('/sys/fs/cgroup/freezer'), 'needs a cgroup v1 freezer hierarchy')) return;
+  mkdirSync(deleg);
+  try {
+    for (const f of ['', 'cgroup.procs', 'tasks']) chownSync(join(deleg, f), UID, GID);
+    const b = rootlessBundle(['sleep', '1000'], (c) => { c.linux.cgroupsPath = `/tsrun-rl-${process.pid}/c`; });
+    const id = userId('deleg');
+    ok(asUser(['run', '-d', '--bundle', b.dir, id]));
+    const pid = state(id).pid;
+    assert.is(readFileSync(join(deleg, 'c', 'cgroup.procs'), 'utf8').trim(), String(pid), 'init is in the delegated cgroup');
+    ok(asUser(['pause', id]));
+    assert.is(state(id).status, 'paused');
+    ok(asUser(['resume', id]));
+    assert.is(state(id).status, 'running');
+    ok(asUser(['delete', '--force', id]));
+    assert.not.ok(existsSync(join(deleg, 'c')), 'the container cgroup is removed');
+    await assertNoLeaks({ id, root: STATE_ROOT, bundle: b.dir });
+  } finally {
+    spawnSync('rmdir', [join(deleg, 'c'), deleg]);
+  }
+});
+
 test('--rootless true as root runs (cgroup errors would be skipped); invalid values are refused', () => {
   const b = rootlessBundle(['true']);
   ok(rt(['run', '--bundle', b.dir, newId('rlt')], { global: ['--rootless', 'true'] }));
