@@ -6,6 +6,7 @@ import { Globals } from "../cli/globals";
 import { debug } from "../cli/report";
 import { print, readFile, readFd, readFileAt, writeString } from "../sys/io";
 import { CLONE_NEWUSER } from "../linux/consts";
+import { apparmorEnabled, selinuxEnabled } from "../linux/lsm";
 import { parseJsonBuffer } from "../json/reader";
 import { Checker, parseProcess } from "../spec/parse";
 import { Process } from "../spec/model";
@@ -70,6 +71,16 @@ function buildProcess(req: ExecRequest, bundle: string, lc: i32): Result<Process
     if (o == null) return err<Process>(c.err!);
     proc = parseProcess(c, o!, "process", lc);
     if (c.err != null) return err<Process>(c.err!);
+    // As runc: a process.json without LSM labels gets the container's (only looked up
+    // where an LSM is enabled: elsewhere the labels are dropped anyway).
+    if (proc.apparmorProfile.length == 0 && req.apparmor.length == 0 && apparmorEnabled()) {
+      const s = loadSpec(bundle);
+      if (s.ok && s.value.process != null) proc.apparmorProfile = s.value.process!.apparmorProfile;
+    }
+    if (proc.selinuxLabel.length == 0 && req.processLabel.length == 0 && selinuxEnabled()) {
+      const s = loadSpec(bundle);
+      if (s.ok && s.value.process != null) proc.selinuxLabel = s.value.process!.selinuxLabel;
+    }
   } else {
     if (req.args.length == 0) return err<Process>(fail("exec", req.id, "needs a command (or --process FILE)"));
     const s = loadSpec(bundle);

@@ -170,6 +170,10 @@ test('idmap refused where it cannot apply: not a bind mount, no mapping and no u
     'idmap on tmpfs', /mounts\[\d+\]\.options: idmapped mounts are only supported for bind mounts/);
   await createFails((c) => { c.mounts.push({ destination: '/mnt', type: 'bind', source: WORK, options: ['rbind', 'ridmap'] }); },
     'ridmap without mappings or user namespace', /mounts\[\d+\]\.options: idmap without uidMappings\/gidMappings/);
+  // a filesystem the kernel cannot idmap (sysfs): the kernel's error, nothing left behind
+  const map = [{ containerID: 0, hostID: 100000, size: 10 }];
+  await createFails((c) => { c.mounts.push({ destination: '/mnt', type: 'bind', source: '/sys/kernel', options: ['bind', 'idmap'], uidMappings: map, gidMappings: map }); },
+    'idmap of sysfs', /idmap mount of \/sys\/kernel on \/mnt: invalid argument \(EINVAL\)/);
 });
 
 test.run();
