@@ -197,6 +197,18 @@ export function killCgroup(dir: string): bool {
   return writeExisting(dir + "/cgroup.kill", "1") == null;
 }
 
+// Whether the OOM killer acted in one of these cgroups (v1 memory.oom_control, v2
+// memory.events): tells why an init died before it was ready.
+export function oomKilled(dirs: CgroupDir[]): bool {
+  for (let i = 0; i < dirs.length; i++) {
+    const r = readFileAt(sys.AT_FDCWD, dirs[i].path + (dirs[i].v2 ? "/memory.events" : "/memory.oom_control"));
+    if (!r.ok) continue;
+    const lines = String.UTF8.decode(r.value).split("\n");
+    for (let k = 0; k < lines.length; k++) if (lines[k].startsWith("oom_kill ") && lines[k] != "oom_kill 0") return true;
+  }
+  return false;
+}
+
 // update: the limits in res written to the container's cgroups. A controller the container
 // had no cgroup in yet gets one: the container is frozen, every process moved in, thawed.
 // Appends the directories it created to `created` (for delete).

@@ -35,7 +35,7 @@ export function relayPair(): Result<i32> {
 }
 import { stateJson } from "./query";
 import { Status } from "../state/status";
-import { CgroupPlan, planCgroups, applyCgroups, removeCgroups } from "../cgroups/manager";
+import { CgroupPlan, planCgroups, applyCgroups, removeCgroups, oomKilled } from "../cgroups/manager";
 import { Resources } from "../cgroups/resources";
 
 export class CreateRequest {
@@ -364,8 +364,12 @@ function startInit(store: Store, dirfd: i32, req: CreateRequest, spec: Spec, pla
   if (relayEnd >= 0) sys.close(relayEnd);
   if (f != null) {
     killInit(child.pid);
+    // An init that died silently under a memory limit: say why.
+    if (cg != null && f!.why == "exited before it was ready" && oomKilled(cg!.dirs)) {
+      f = fail("container init", "", "was killed by the OOM killer before it was ready: linux.resources.memory.limit is too low");
+    }
     if (cg != null) removeCgroups(cg!.created);
-    return err<ContainerState>(f);
+    return err<ContainerState>(f!);
   }
   return ok<ContainerState>(st);
 }

@@ -232,6 +232,7 @@ test('fields the host cannot honour fail with the field named; nothing is left b
     [{ blockIO: { leafWeight: 100 } }, /blockIO\.leafWeight: this kernel has no blkio\.leaf_weight/],
     [{ memory: { kernel: 1 << 20 } }, /memory\.kernel: this kernel no longer limits kernel memory/],
     [{ pids: { limit: 10 }, blockIO: { weightDevice: [{ major: 1, minor: 3, weight: 100 }] } }, /blockIO\.weightDevice\[0\]\.weight: /],
+    [{ memory: { limit: 4096 } }, /container init: was killed by the OOM killer before it was ready: linux\.resources\.memory\.limit is too low/],
   ];
   for (const [resources, re] of cases) {
     const b = bundle({ args: ['true'], config: { linux: { resources } } });
