@@ -28,7 +28,8 @@ const PROBE = [
   'awk \'$5 !~ /^\\/sys\\/fs\\/cgroup\\// { for (i = 7; $i != "-"; i++); print "mount", $5, $(i+1), $6 }\' /proc/self/mountinfo | sort',
   // /dev: name, type and mode, device numbers, link targets
   'for f in /dev/* /dev/pts/* /dev/shm /dev/mqueue; do echo "dev $(stat -c "%n %A %t:%T %u:%g" $f) $(readlink $f)"; done',
-  'echo "fds $(ls /proc/$$/fd | wc -l)"',
+  // the shell's own glob (a command substitution would race the shell closing its pipe end)
+  'set -- /proc/$$/fd/*; echo "fds $#"',
   'for n in cgroup ipc mnt net pid user uts; do echo "ns $n $(readlink /proc/self/ns/$n)"; done',
   'touch /probe-write 2>/dev/null && echo "rootfs writable" || echo "rootfs read-only"',
   'echo "sysctl $(cat /proc/sys/net/ipv4/ip_forward) $(cat /proc/sys/kernel/shm_rmid_forced)"',
