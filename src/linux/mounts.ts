@@ -126,7 +126,7 @@ export function doMounts(p: Plan, rootfd: i32): Failure | null {
     let f: Failure | null = null;
     switch (op.kind) {
       case MountKind.Bind: f = bindMount(rootfd, op); break;
-      case MountKind.CgroupV1: f = cgroupV1Mount(rootfd, op, p.newUserNs); break;
+      case MountKind.CgroupV1: f = cgroupV1Mount(rootfd, op, p.inUserNs); break;
       case MountKind.Cgroup2: f = fsMount(rootfd, op, "cgroup2", "cgroup2", op.flags, op.data, op.dest); break;
       default: f = fsMount(rootfd, op, op.source, op.fstype, op.flags, op.data, op.dest);
     }

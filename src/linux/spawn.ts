@@ -3,13 +3,13 @@
 import { forkProcess } from "../sys/process";
 import * as sys from "../sys/syscall";
 import { Failure, Result, ok, err, sysFail, fail } from "../errors/failure";
-import { EINTR } from "../errors/errno";
+import { EINTR, ECHILD } from "../errors/errno";
 import { writeExisting, writeString } from "../sys/io";
 import { Plan } from "../plan/plan";
 import { IdMapping } from "../spec/model";
 import { containerInit } from "./init";
 import { writeIdMaps, prepareIdmappedMounts, closeIdmappedMounts } from "./idmap";
-import { AF_UNIX, SOCK_SEQPACKET, SOCK_CLOEXEC, SIGCHLD, SIGKILL, CLONE_NEWPID, CLONE_NEWTIME } from "./consts";
+import { AF_UNIX, SOCK_SEQPACKET, SOCK_CLOEXEC, SIGCHLD, SIGKILL, CLONE_NEWPID, CLONE_NEWTIME, CLONE_NEWUSER, CLONE_PARENT } from "./consts";
 
 export class Child {
   constructor(public pid: i32, public syncFd: i32) {}
@@ -41,7 +41,8 @@ export function spawnInit(p: Plan): Result<Child> {
   }
   const mf = prepareIdmappedMounts(p);
   if (mf != null) { sys.close(parentEnd); sys.close(childEnd); return err<Child>(mf); }
-  rc = forkProcess(p.cloneFlags, p.cgroupFd);
+  const joinUser = p.joins.length > 0 && p.joins[0].type == "user";
+  rc = joinUser ? cloneInJoinedUserNs(p, parentEnd) : forkProcess(p.cloneFlags, p.cgroupFd);
   if (rc == 0) {
     sys.close(parentEnd);
     containerInit(p);
@@ -51,6 +52,42 @@ export function spawnInit(p: Plan): Result<Child> {
   sys.close(childEnd);
   if (rc < 0) { sys.close(parentEnd); return err<Child>(sysFail("clone3", "container init", rc)); }
   return ok<Child>(new Child(<i32>rc, parentEnd));
+}
+
+// Joining a user namespace by path: the namespaces clone3 makes belong to the user namespace
+// of its caller, and the container's must belong to the joined one (or init could not mount
+// in them). A short-lived helper joins it, becomes its root (as runc) and clones init with
+// CLONE_PARENT, so init is still tsrun's own child. Returns init's pid (0 in init), or -errno.
+function cloneInJoinedUserNs(p: Plan, parentEnd: i32): i64 {
+  const j = p.joins.shift();
+  const nsfd = sys.openat(sys.AT_FDCWD, j.path, sys.O_RDONLY | sys.O_CLOEXEC);
+  if (nsfd < 0) { p.joins.unshift(j); return nsfd; }
+  const fds = memory.data(8);
+  let rc = sys.pipe2(fds, sys.O_CLOEXEC);
+  if (rc < 0) { sys.close(<i32>nsfd); return rc; }
+  const rd = load<i32>(fds), wr = load<i32>(fds, 4);
+  const helper = forkProcess(0);
+  if (helper == 0) {
+    sys.close(rd);
+    const out = memory.data(8);
+    let r = sys.setns(<i32>nsfd, <i32>CLONE_NEWUSER);
+    if (r == 0) { sys.setresgid(0, 0, 0); r = sys.setresuid(0, 0, 0); }
+    if (r == 0) r = forkProcess(p.cloneFlags | CLONE_PARENT, p.cgroupFd);
+    if (r == 0) { sys.close(wr); return 0; }  // init
+    store<i64>(out, r);
+    sys.write(wr, out, 8);
+    sys.exit(0);
+  }
+  sys.close(wr);
+  sys.close(<i32>nsfd);
+  if (helper < 0) { sys.close(rd); return helper; }
+  const got = memory.data(8);
+  store<i64>(got, -EINTR);
+  const n = sys.read(rd, got, 8);
+  sys.close(rd);
+  const st = memory.data(8);
+  while (sys.wait4(<i32>helper, st, 0) == -EINTR) {}
+  return n == 8 ? load<i64>(got) : -ECHILD;
 }
 
 // Writes uid_map/gid_map of a new user namespace, then lets init continue.

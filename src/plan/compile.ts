@@ -173,6 +173,7 @@ export function compile(spec: Spec, opts: CreateOptions, lastCap: i32): Result<P
     else p.joins.push(new NsJoin(ns.path, ns.flag, ns.type));
   }
   p.newUserNs = (p.cloneFlags & CLONE_NEWUSER) != 0;
+  p.inUserNs = p.newUserNs || (p.joins.length > 0 && p.joins[0].type == "user");
   if (p.newUserNs) {
     // Namespaces made after the maps are written belong to the container's root, not to an
     // unmapped host uid (mqueue and /proc ownership, as with runc): unshared by init.
@@ -215,7 +216,7 @@ export function compile(spec: Spec, opts: CreateOptions, lastCap: i32): Result<P
     if (!r.ok) return err<Plan>(r.err!);
     const op = r.value;
     if (op.dest == "dev" && op.kind == MountKind.Bind) devIsBind = true;
-    if (op.kind == MountKind.Fs && op.fstype == "sysfs" && p.newUserNs && (p.unshareFlags & CLONE_NEWNET) == 0) {
+    if (op.kind == MountKind.Fs && op.fstype == "sysfs" && p.inUserNs && (p.cloneFlags & CLONE_NEWNET) == 0 && (p.unshareFlags & CLONE_NEWNET) == 0) {
       op.sysfsBind = true;
       op.attrSet = attrsOf(op.flags);
     }
@@ -230,7 +231,7 @@ export function compile(spec: Spec, opts: CreateOptions, lastCap: i32): Result<P
   }
 
   // /dev: the default nodes unless /dev comes from the host; then linux.devices.
-  const inUserNs = (p.cloneFlags & CLONE_NEWUSER) != 0;
+  const inUserNs = p.inUserNs;
   p.devDir = !devIsBind;
   if (p.devDir) {
     for (let i = 0; i < DEFAULT_DEVICES.length; i++) {

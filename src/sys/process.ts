@@ -7,7 +7,8 @@ export function forkProcess(flags: u64, cgroupFd: i32 = -1): i64 {
   const args = memory.data(88);
   memory.fill(args, 0, 88);
   store<u64>(args, cgroupFd >= 0 ? flags | 0x200000000 /* CLONE_INTO_CGROUP */ : flags);
-  store<u64>(args, 17 /* SIGCHLD */, 32); // exit_signal
+  // exit_signal; with CLONE_PARENT (0x8000) it must be 0: the caller's own one is used.
+  store<u64>(args, (flags & 0x8000) != 0 ? 0 : 17 /* SIGCHLD */, 32);
   if (cgroupFd >= 0) store<u64>(args, <u64>cgroupFd, 80);
   return sys.clone3(args, 88);
 }

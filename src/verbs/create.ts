@@ -165,7 +165,7 @@ export function createContainer(g: Globals, req: CreateRequest): Result<Created>
     // freezer alone needs no wait: it only has to be in place before `start`; on pure v2
     // init is born in its cgroup.)
     if (spec.linux.resources != null && !cg!.v2) plan.waitForParent = true;
-    if (!plan.newUserNs && (plan.cloneFlags & CLONE_NEWCGROUP) == 0) {
+    if (!plan.inUserNs && (plan.cloneFlags & CLONE_NEWCGROUP) == 0) {
       const paths: string[] = [];
       for (let i = 0; i < cg!.dirs.length; i++) paths.push(cg!.dirs[i].path);
       bindContainerCgroups(plan, paths);

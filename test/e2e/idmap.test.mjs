@@ -56,6 +56,29 @@ test('idmap in a user namespace: host-owned files keep their owners inside, new 
   await assertNoLeaks({ id: r.id, bundle: r.bundle });
 });
 
+test("idmap in a container that joins another container's user namespace uses that namespace", async () => {
+  if (skipFor(isRunc, 'runc 1.1 has no idmapped mounts')) return;
+  const a = bundle({ args: ['sleep', '1000'], mutate: (c, b) => { withUserns(c, b); } });
+  const idA = newId('owner');
+  ok(rt(['run', '-d', '--bundle', a.dir, idA]));
+  const pidA = state(idA).pid;
+  const dir = hostDir();
+  const r = ok(runSh('cd /mnt && stat -c "%u:%g" root-file user-file; cat /proc/self/uid_map', {
+    mutate: (c, b) => {
+      mkdirSync(join(b.rootfs, 'mnt'));
+      c.linux.namespaces.push({ type: 'user', path: `/proc/${pidA}/ns/user` });
+      delete c.linux.resources;
+      c.mounts = c.mounts.filter((m) => m.type !== 'cgroup');
+      c.mounts.push(mountOf(dir, ['bind', 'idmap']));
+    },
+  }));
+  const lines = r.stdout.split('\n').map((l) => l.trim().split(/\s+/).join(' '));
+  assert.equal(lines, ['0:0', '1000:1000', `0 ${USERNS.hostID} ${USERNS.size}`, '']);
+  ok(rt(['delete', '--force', idA]));
+  await assertNoLeaks({ id: idA, bundle: a });
+  await assertNoLeaks({ id: r.id, bundle: r.bundle });
+});
+
 test('mounts[].uidMappings/gidMappings without a user namespace: the mount\'s own mapping', async () => {
   if (skipFor(isRunc, 'runc 1.1 has no idmapped mounts')) return;
   const dir = hostDir();

@@ -86,6 +86,39 @@ test("join another container's network, IPC and PID namespaces through /proc/PID
   await assertNoLeaks({ id: idA, bundle: a });
 });
 
+test("join another container's user namespace by path: its maps, and new namespaces owned by it", async () => {
+  const userns = (c, b) => {
+    c.linux.namespaces.push({ type: 'user' });
+    c.linux.uidMappings = [{ containerID: 0, hostID: 200000, size: 65536 }];
+    c.linux.gidMappings = c.linux.uidMappings;
+    delete c.linux.resources;
+    c.mounts = c.mounts.filter((m) => m.type !== 'cgroup');
+  };
+  const a = bundle({ args: ['sleep', '1000'], mutate: userns });
+  const idA = newId('usrA');
+  ok(rt(['run', '-d', '--bundle', a.dir, idA]));
+  const pidA = state(idA).pid;
+  const r = ok(runSh('readlink /proc/self/ns/user; cat /proc/self/uid_map; id -u; hostname; ls /dev/null', {
+    mutate: (c) => {
+      withNamespace(c, 'user', `/proc/${pidA}/ns/user`);
+      // the joined namespace's own maps, repeated (runc 1.1 requires them)
+      c.linux.uidMappings = [{ containerID: 0, hostID: 200000, size: 65536 }];
+      c.linux.gidMappings = c.linux.uidMappings;
+      delete c.linux.resources;
+      c.mounts = c.mounts.filter((m) => m.type !== 'cgroup');
+    },
+  }));
+  const [ns, map, uid, host, dev] = r.stdout.split('\n');
+  assert.is(ns, readlinkSync(`/proc/${pidA}/ns/user`));
+  assert.is(map.trim().split(/\s+/).join(' '), '0 200000 65536');
+  assert.is(uid, '0');
+  assert.is(host, 'tsrun', 'its own UTS namespace (owned by the joined user namespace) took the hostname');
+  assert.is(dev, '/dev/null');
+  ok(rt(['delete', '--force', idA]));
+  await assertNoLeaks({ id: idA, bundle: a });
+  await assertNoLeaks({ id: r.id, bundle: r.bundle });
+});
+
 test('a namespace path that does not exist or is not a namespace fails cleanly', async () => {
   const notNs = join(WORK, 'not-a-namespace');
   writeFileSync(notNs, '');
