@@ -140,54 +140,97 @@ class Reader {
   }
 
   // Reads a string starting at the opening quote. Validates UTF-8 and escapes.
+  // A string with escapes is decoded into one buffer reused for the whole document and
+  // turned into a string once: appending to a string per escape would allocate quadratically
+  // (the runtime never frees), and a long string of escapes would exhaust memory.
+  scratch: ArrayBuffer = new ArrayBuffer(0);
+
+  // Room for `extra` more bytes after the first n of scratch.
+  reserve(n: i32, extra: i32): void {
+    const cap = this.scratch.byteLength;
+    if (n + extra <= cap) return;
+    let want = cap < 64 ? 64 : cap * 2;
+    if (want < n + extra) want = n + extra;
+    const grown = new ArrayBuffer(want);
+    memory.copy(changetype<usize>(grown), changetype<usize>(this.scratch), <usize>n);
+    this.scratch = grown;
+  }
+
+  appendBytes(n: i32, src: usize, len: i32): i32 {
+    this.reserve(n, len);
+    memory.copy(changetype<usize>(this.scratch) + <usize>n, src, <usize>len);
+    return n + len;
+  }
+
+  // Appends code point cp (a valid scalar value) as UTF-8.
+  appendCodePoint(n: i32, cp: i32): i32 {
+    this.reserve(n, 4);
+    const p = changetype<usize>(this.scratch) + <usize>n;
+    if (cp < 0x80) { store<u8>(p, cp); return n + 1; }
+    if (cp < 0x800) { store<u8>(p, 0xc0 | (cp >> 6)); store<u8>(p, 0x80 | (cp & 0x3f), 1); return n + 2; }
+    if (cp < 0x10000) {
+      store<u8>(p, 0xe0 | (cp >> 12)); store<u8>(p, 0x80 | ((cp >> 6) & 0x3f), 1); store<u8>(p, 0x80 | (cp & 0x3f), 2);
+      return n + 3;
+    }
+    store<u8>(p, 0xf0 | (cp >> 18)); store<u8>(p, 0x80 | ((cp >> 12) & 0x3f), 1);
+    store<u8>(p, 0x80 | ((cp >> 6) & 0x3f), 2); store<u8>(p, 0x80 | (cp & 0x3f), 3);
+    return n + 4;
+  }
+
   string(): string | null {
     this.pos++; // "
-    let out = "";
     let runStart = this.pos;
+    let escaped = false;
+    let n = 0; // decoded bytes in scratch, once an escape was seen
     while (true) {
       if (this.pos >= this.len) { this.fail("unterminated string"); return null; }
       const c = <i32>load<u8>(this.base + this.pos);
       if (c == 0x22) {
-        out += String.UTF8.decodeUnsafe(this.base + runStart, this.pos - runStart);
+        const run = <i32>(this.pos - runStart);
         this.pos++;
-        return out;
+        if (!escaped) return String.UTF8.decodeUnsafe(this.base + runStart, <usize>run);
+        n = this.appendBytes(n, this.base + runStart, run);
+        return String.UTF8.decodeUnsafe(changetype<usize>(this.scratch), <usize>n);
       }
       if (c < 0x20) { this.fail("control character in string"); return null; }
       if (c == 0x5c) {
-        out += String.UTF8.decodeUnsafe(this.base + runStart, this.pos - runStart);
+        escaped = true;
+        n = this.appendBytes(n, this.base + runStart, <i32>(this.pos - runStart));
         this.pos++;
         const e = this.peek();
         this.pos++;
-        if (e == 0x22) out += "\"";
-        else if (e == 0x5c) out += "\\";
-        else if (e == 0x2f) out += "/";
-        else if (e == 0x62) out += "\b";
-        else if (e == 0x66) out += "\f";
-        else if (e == 0x6e) out += "\n";
-        else if (e == 0x72) out += "\r";
-        else if (e == 0x74) out += "\t";
+        let cp: i32 = -1;
+        if (e == 0x22) cp = 0x22;
+        else if (e == 0x5c) cp = 0x5c;
+        else if (e == 0x2f) cp = 0x2f;
+        else if (e == 0x62) cp = 0x08;
+        else if (e == 0x66) cp = 0x0c;
+        else if (e == 0x6e) cp = 0x0a;
+        else if (e == 0x72) cp = 0x0d;
+        else if (e == 0x74) cp = 0x09;
         else if (e == 0x75) {
-          let u = this.hex4();
+          const u = this.hex4();
           if (u < 0) { this.fail("invalid \\u escape"); return null; }
           if (u >= 0xd800 && u < 0xdc00) {
             // A high surrogate must be followed by a low one.
             if (!this.literal("\\u")) { this.fail("unpaired surrogate in \\u escape"); return null; }
             const lo = this.hex4();
             if (lo < 0xdc00 || lo > 0xdfff) { this.fail("unpaired surrogate in \\u escape"); return null; }
-            out += String.fromCharCodes([u, lo]);
+            cp = 0x10000 + ((u - 0xd800) << 10) + (lo - 0xdc00);
           } else if (u >= 0xdc00 && u <= 0xdfff) {
             this.fail("unpaired surrogate in \\u escape"); return null;
           } else {
-            out += String.fromCharCode(u);
+            cp = u;
           }
         } else { this.pos--; this.fail("invalid escape"); return null; }
+        n = this.appendCodePoint(n, cp);
         runStart = this.pos;
         continue;
       }
       if (c < 0x80) { this.pos++; continue; }
-      const n = utf8Length(this.base + this.pos, this.len - this.pos);
-      if (n == 0) { this.fail("invalid UTF-8 in string"); return null; }
-      this.pos += n;
+      const k = utf8Length(this.base + this.pos, this.len - this.pos);
+      if (k == 0) { this.fail("invalid UTF-8 in string"); return null; }
+      this.pos += k;
     }
   }
 

@@ -198,6 +198,22 @@ test('a state dir without state.json (create killed before recording): state/sta
   assert.not.ok(existsSync(join(ROOT, id)), 'state dir removed');
 });
 
+test('large valid input: 6000 annotations and a 60000-escape string go through create, state and delete', async () => {
+  // Found by fuzzing: the JSON reader and writer appended per escape / per item, and the
+  // runtime never frees, so state.json for such a config exhausted memory (exit 70).
+  const annotations = {};
+  for (let i = 0; i < 6000; i++) annotations[`org.example.k${i}`] = `v${i}`;
+  annotations['org.example.escapes'] = 'é😀\n"\\'.repeat(12000);
+  const b = bundle({ args: ['sleep', '1000'], config: { annotations } });
+  const id = newId('large');
+  ok(rt(['create', '--bundle', b.dir, id]), 'create');
+  const s = state(id);
+  assert.is(Object.keys(s.annotations).length, 6001);
+  assert.is(s.annotations['org.example.escapes'], annotations['org.example.escapes']);
+  ok(rt(['delete', '--force', id]), 'delete');
+  await assertNoLeaks({ id, bundle: b });
+});
+
 // A tmpfs under WORK holding the --root directory (root/); umount(root) removes it.
 function tmpfsRoot(name, opts) {
   const dir = join(WORK, name);
