@@ -9,6 +9,7 @@ import { Resources, CgroupWrite } from "./resources";
 import { deviceProgram } from "./devfilter";
 import { attachDeviceProgram } from "./bpf";
 import { CgroupDir, CgroupPlan, layout } from "./layout";
+import { joinStrings } from "../util/strings";
 
 export { hostCgroups, resolvePath, CgroupHost, Hierarchy } from "./host";
 export { CgroupDir, CgroupPlan, planCgroups, layout } from "./layout";
@@ -141,7 +142,7 @@ function enableControllers(d: CgroupDir): Failure | null {
     if (c != "cgroup" && !need.includes(c)) need.push(c);
   }
   if (need.length == 0) return null;
-  const text = "+" + need.join(" +");
+  const text = "+" + joinStrings(need, " +");
   const root = d.mount;
   const parents: string[] = [];
   let at = d.path.lastIndexOf("/");

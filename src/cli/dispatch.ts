@@ -18,6 +18,7 @@ import { events, stats } from "../verbs/events";
 import * as sys from "../sys/syscall";
 import { ensureSealedSelf } from "../linux/selfexec";
 import { FEATURE_EXTRA_VERBS, FEATURE_CGROUPS, BUILD_NAME } from "../features";
+import { joinStrings } from "../util/strings";
 
 const CREATE_FLAGS: FlagSpec[] = [
   new FlagSpec("bundle", "b", true), new FlagSpec("pid-file", "", true), new FlagSpec("console-socket", "", true),
@@ -155,7 +156,7 @@ export function run(): i32 {
     (!FEATURE_CGROUPS && (verb == "pause" || verb == "resume" || verb == "update" || verb == "events" || verb == "stats"))) {
     return report(g, fail("command", "\"" + verb + "\"", "is not in this build of tsrun (" + BUILD_NAME + ")"));
   }
-  debug(g, "argv: " + args.join(" "));
+  debug(g, "argv: " + joinStrings(args, " "));
   const specs = flagsFor(verb);
   if (specs == null) return report(g, fail("unknown command", "\"" + verb + "\"", "see tsrun --help"));
   const start0 = args.length - gf.positional.length + 1;

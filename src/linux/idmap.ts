@@ -11,6 +11,7 @@ import { Plan, MountOp } from "../plan/plan";
 import { CLONE_NEWUSER } from "./consts";
 import { MOUNT_ATTR_IDMAP } from "../spec/mountopts";
 import { setAttr } from "./mounts";
+import { joinStrings } from "../util/strings";
 
 const SYS_open_tree = 428;
 const OPEN_TREE_CLONE: i64 = 1;
@@ -32,7 +33,7 @@ function runMapTool(tool: string, pid: i32, ms: IdMapping[]): Failure | null {
     args.push(ms[i].hostID.toString());
     args.push(ms[i].size.toString());
   }
-  const what = args.join(" ");
+  const what = joinStrings(args, " ");
   const pathVar = getenv("PATH");
   const dirs = (pathVar != null && pathVar.length > 0 ? pathVar : "/usr/sbin:/usr/bin:/sbin:/bin").split(":");
   const paths: i64[] = [];

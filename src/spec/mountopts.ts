@@ -1,5 +1,6 @@
 // mounts[].options -> mount(2) flags, propagation, recursive attributes and fs data.
 import { Mount } from "./model";
+import { joinStrings } from "../util/strings";
 
 export const MS_RDONLY: u64 = 1, MS_NOSUID: u64 = 2, MS_NODEV: u64 = 4, MS_NOEXEC: u64 = 8,
   MS_SYNCHRONOUS: u64 = 16, MS_REMOUNT: u64 = 32, MS_MANDLOCK: u64 = 64, MS_DIRSYNC: u64 = 128,
@@ -86,6 +87,6 @@ export function applyMountOptions(m: Mount): string {
     if (o == "tmpcopyup" || o == "copy-symlink" || o == "src-nofollow") return o;
     data.push(o);
   }
-  m.data = data.join(",");
+  m.data = joinStrings(data, ",");
   return "";
 }

@@ -37,6 +37,7 @@ import { stateJson } from "./query";
 import { Status } from "../state/status";
 import { CgroupPlan, planCgroups, applyCgroups, removeCgroups, oomKilled } from "../cgroups/manager";
 import { Resources } from "../cgroups/resources";
+import { joinStrings } from "../util/strings";
 
 export class CreateRequest {
   id: string = "";
@@ -174,7 +175,7 @@ export function createContainer(g: Globals, req: CreateRequest): Result<Created>
 
   debug(g, "create " + req.id + ": bundle " + bundle + ", clone3 flags 0x" + plan.cloneFlags.toString(16) +
     ", " + plan.mounts.length.toString() + " mounts, " + plan.devices.length.toString() + " devices" +
-    (cg != null ? ", cgroups " + cgroupPaths(cg!).join(" ") : ""));
+    (cg != null ? ", cgroups " + joinStrings(cgroupPaths(cg!), " ") : ""));
   const so = Store.open(g.root, true);
   if (!so.ok) return err<Created>(so.err!);
   const store = so.value;

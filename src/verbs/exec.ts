@@ -24,6 +24,7 @@ import { FEATURE_TERMINAL } from "../features";
 import { receiveFd, relayTerminal } from "../linux/relay";
 import { relayPair } from "./create";
 import { foreignNamespaces, foreignCgroups, enterContainer } from "../linux/enter";
+import { joinStrings } from "../util/strings";
 
 export class ExecRequest {
   id: string = "";
@@ -186,7 +187,7 @@ export function exec(g: Globals, req: ExecRequest): Result<i32> {
     }
   }
   const cgroups = foreignCgroups(c.state.pid);
-  debug(g, "exec " + req.id + ": namespaces 0x" + ns.toString(16) + ", cgroups " + cgroups.join(" "));
+  debug(g, "exec " + req.id + ": namespaces 0x" + ns.toString(16) + ", cgroups " + joinStrings(cgroups, " "));
   const mask = memory.data(8);
   if (!req.detach) {
     store<u64>(mask, forwardedMask());
@@ -255,20 +256,21 @@ function psTable(pids: i32[], args: string[]): Failure | null {
   const st = memory.data(8);
   while (sys.wait4(<i32>rc, st, 0) == -4) {}
   const code = shellStatus(load<i32>(st));
-  if (code != 0) return fail("ps", args.join(" "), "failed (exit status " + code.toString() + ")");
+  if (code != 0) return fail("ps", joinStrings(args, " "), "failed (exit status " + code.toString() + ")");
   if (!rr.ok) return rr.err;
   const out = String.UTF8.decode(rr.value);
   const lines = out.split("\n");
   if (lines.length == 0) return null;
   const head = lines[0].trim().split(" ").filter((x: string): bool => x.length > 0);
   const col = head.indexOf("PID");
-  if (col < 0) return fail("ps", args.join(" "), "output has no PID column");
-  let text = lines[0] + "\n";
+  if (col < 0) return fail("ps", joinStrings(args, " "), "output has no PID column");
+  const keep: string[] = [lines[0]];
   for (let i = 1; i < lines.length; i++) {
     const f = lines[i].trim().split(" ").filter((x: string): bool => x.length > 0);
-    if (f.length > col && pids.includes(I32.parseInt(f[col]))) text += lines[i] + "\n";
+    if (f.length > col && pids.includes(I32.parseInt(f[col]))) keep.push(lines[i]);
   }
-  print(text);
+  keep.push("");
+  print(joinStrings(keep, "\n"));
   return null;
 }
 

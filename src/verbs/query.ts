@@ -7,6 +7,7 @@ import { JsonWriter } from "../json/writer";
 import { ContainerState } from "../state/container";
 import { Status, statusName } from "../state/status";
 import { loadContainer, openStore } from "./common";
+import { joinStrings } from "../util/strings";
 
 export const OCI_VERSION = "1.3.0";
 
@@ -49,9 +50,7 @@ function ownerName(uid: u32): string {
 }
 
 function padRight(s: string, n: i32): string {
-  let out = s;
-  while (out.length < n) out += " ";
-  return out;
+  return s.length < n ? s + " ".repeat(n - s.length) : s;
 }
 
 export function list(g: Globals, format: string, quiet: bool): Failure | null {
@@ -80,12 +79,16 @@ export function list(g: Globals, format: string, quiet: bool): Failure | null {
     width[k] = head[k].length;
     for (let i = 0; i < rows.length; i++) width[k] = max(width[k], rows[i][k].length);
   }
-  let out = "";
+  // One string per line, joined once: appending to one string would allocate quadratically
+  // (the runtime never frees) and thousands of containers would exhaust memory.
+  const lines: string[] = [];
   for (let i = -1; i < rows.length; i++) {
     const row = i < 0 ? head : rows[i];
-    for (let k = 0; k < row.length; k++) out += k == row.length - 1 ? row[k] : padRight(row[k], width[k] + 3);
-    out += "\n";
+    const cells: string[] = [];
+    for (let k = 0; k < row.length; k++) cells.push(k == row.length - 1 ? row[k] : padRight(row[k], width[k] + 3));
+    lines.push(joinStrings(cells, ""));
   }
-  print(out);
+  lines.push("");
+  print(joinStrings(lines, "\n"));
   return null;
 }

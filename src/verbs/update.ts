@@ -11,6 +11,7 @@ import { Resources, parseResources } from "../cgroups/resources";
 import { updateCgroups } from "../cgroups/manager";
 import { Status } from "../state/status";
 import { loadContainer } from "./common";
+import { joinStrings } from "../util/strings";
 
 // "64m", "1G", "1048576", "-1" -> bytes (runc's RAMInBytes units, binary multiples).
 export function parseBytes(s: string): i64 {
@@ -60,9 +61,9 @@ function flagsJson(p: Parsed): Result<string> {
       }
       fields.push(key + v.toString());
     }
-    if (fields.length > 0) parts.push("\"" + GROUPS[g] + "\":{" + fields.join(",") + "}");
+    if (fields.length > 0) parts.push("\"" + GROUPS[g] + "\":{" + joinStrings(fields, ",") + "}");
   }
-  return ok<string>("{" + parts.join(",") + "}");
+  return ok<string>("{" + joinStrings(parts, ",") + "}");
 }
 
 export function update(g: Globals, id: string, p: Parsed): Failure | null {

@@ -214,6 +214,26 @@ test('large valid input: 6000 annotations and a 60000-escape string go through c
   await assertNoLeaks({ id, bundle: b });
 });
 
+test('list of 3000 containers (table and JSON)', () => {
+  if (skipFor(!isTsrun, 'state dirs written in tsrun\'s own layout')) return;
+  // Array<string>#join of the size-optimised build appended one part at a time: the table
+  // of a few thousand containers exhausted memory (exit 70).
+  const root = join(WORK, 'many');
+  for (let i = 0; i < 3000; i++) {
+    const id = `many-containers-${String(i).padStart(5, '0')}`;
+    mkdirSync(join(root, id), { recursive: true });
+    writeFileSync(join(root, id, 'state.json'), JSON.stringify({
+      id, ociVersion: '1.0.2', pid: 2147483647, pidStart: 1, bundle: `/bundles/${id}`, rootfs: '/r',
+      created: '2026-01-01T00:00:00Z', owner: '', newPidNs: true, cgroupDirs: [], annotations: {},
+    }));
+  }
+  const table = ok(rt(['list'], { root }), 'list').stdout.trim().split('\n');
+  assert.is(table.length, 3001);
+  assert.match(table[3000], /^many-containers-02999\s+0\s+stopped\s/);
+  assert.is(JSON.parse(ok(rt(['list', '--format', 'json'], { root }), 'list json').stdout).length, 3000);
+  assert.is(ok(rt(['list', '-q'], { root }), 'list -q').stdout.trim().split('\n').length, 3000);
+});
+
 // A tmpfs under WORK holding the --root directory (root/); umount(root) removes it.
 function tmpfsRoot(name, opts) {
   const dir = join(WORK, name);

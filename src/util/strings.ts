@@ -1,0 +1,22 @@
+// Joining strings in linear time and memory. AssemblyScript's Array<string>#join, in the
+// size-optimised build tsrun ships (-Oz), appends one element at a time to a growing string;
+// with a runtime that never frees, joining thousands of parts (a `list` of many containers,
+// a large document) allocates quadratically and exhausts memory.
+export function joinStrings(parts: string[], sep: string): string {
+  const n = parts.length;
+  if (n == 0) return "";
+  let units = sep.length * (n - 1);
+  for (let i = 0; i < n; i++) units += parts[i].length;
+  const buf = new ArrayBuffer(units << 1);
+  const base = changetype<usize>(buf);
+  let at: usize = 0;
+  const sepBytes = <usize>sep.length << 1;
+  for (let i = 0; i < n; i++) {
+    if (i > 0 && sepBytes > 0) { memory.copy(base + at, changetype<usize>(sep), sepBytes); at += sepBytes; }
+    const p = parts[i];
+    const bytes = <usize>p.length << 1;
+    memory.copy(base + at, changetype<usize>(p), bytes);
+    at += bytes;
+  }
+  return String.UTF16.decodeUnsafe(base, <usize>units << 1);
+}
