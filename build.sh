@@ -29,7 +29,7 @@ case "${TSRUN_FEATURES:-full}" in
 esac
 
 node_modules/.bin/asc "$srcdir/main.ts" "${asc_opt[@]}" \
-  --runtime stub --noAssert --initialMemory 2 \
+  --runtime stub --noAssert --initialMemory 3 \
   -o build/tsrun.wasm
 wasm2c build/tsrun.wasm -n tsrun -o build/module.c
 cp /usr/include/wasm-rt.h build/wasm-rt.h

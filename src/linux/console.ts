@@ -9,17 +9,20 @@ const TIOCSPTLCK: u64 = 0x40045431, TIOCGPTPEER: u64 = 0x5441, TIOCSWINSZ: u64 =
 const AF_UNIX = 1, SOCK_STREAM = 1, SOL_SOCKET = 1, SCM_RIGHTS = 1;
 
 // Connects to the console socket (in the parent, before clone: the path is a host path).
-export function connectConsole(path: string): Result<i32> {
+export function connectConsole(path: string): Result<i32> { return connectUnix(path, "console socket"); }
+
+// A connected AF_UNIX stream socket (close-on-exec); `what` names it in errors.
+export function connectUnix(path: string, what: string): Result<i32> {
   const fd = sys.socket(AF_UNIX, SOCK_STREAM | sys.O_CLOEXEC, 0);
   if (fd < 0) return err<i32>(sysFail("socket for", path, fd));
   const bytes = String.UTF8.encode(path);
-  if (bytes.byteLength > 107) { sys.close(<i32>fd); return err<i32>(sysFail("console socket path too long:", path, -36)); }
+  if (bytes.byteLength > 107) { sys.close(<i32>fd); return err<i32>(sysFail(what + " path too long:", path, -36)); }
   const addr = memory.data(110);
   memory.fill(addr, 0, 110);
   store<u16>(addr, <u16>AF_UNIX);
   memory.copy(addr + 2, changetype<usize>(bytes), bytes.byteLength);
   const rc = sys.connect(<i32>fd, addr, 110);
-  if (rc < 0) { sys.close(<i32>fd); return err<i32>(sysFail("connect to console socket", path, rc)); }
+  if (rc < 0) { sys.close(<i32>fd); return err<i32>(sysFail("connect to " + what, path, rc)); }
   return ok<i32>(<i32>fd);
 }
 
@@ -34,8 +37,9 @@ export function msgHeader(iov: usize, control: usize, controlLen: u64): usize {
   return msg;
 }
 
-function sendFd(sock: i32, fd: i32, name: string): i64 {
-  const data = String.UTF8.encode(name);
+// Sends `text` with fd attached (SCM_RIGHTS); returns the bytes sent or -errno.
+export function sendFd(sock: i32, fd: i32, text: string): i64 {
+  const data = String.UTF8.encode(text);
   const iov = memory.data(16);
   store<u64>(iov, <u64>sys.host(changetype<usize>(data)));
   store<u64>(iov, <u64>data.byteLength, 8);

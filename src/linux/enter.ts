@@ -8,6 +8,8 @@ import { readFileAt, writeExisting, writeString } from "../sys/io";
 import { Plan } from "../plan/plan";
 import { enterCwd, setupProcess, findExecutable, closeFds } from "./init";
 import { openLsmAttrs, applyLsmAttrs } from "./lsm";
+import { loadFilter } from "../seccomp/load";
+import { Agent, handOver } from "../seccomp/agent";
 import { AF_UNIX, SOCK_SEQPACKET, SOCK_CLOEXEC, SIGCHLD, SIGKILL, PR_SET_DUMPABLE, CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID,
   CLONE_NEWNET, CLONE_NEWIPC, CLONE_NEWUTS, CLONE_NEWCGROUP, CLONE_NEWTIME } from "./consts";
 
@@ -67,7 +69,7 @@ export class Entered {
 
 // Forks the process that will enter the container. The parent side returns once the child
 // has exec'd (its sync socket closed) or failed (its message).
-export function enterContainer(p: Plan, pidfd: i32, nsFlags: u64, cgroupProcs: string[]): Result<i32> {
+export function enterContainer(p: Plan, pidfd: i32, nsFlags: u64, cgroupProcs: string[], agent: Agent | null): Result<i32> {
   const fds = memory.data(8);
   let rc = sys.socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds);
   if (rc < 0) return err<i32>(sysFail("socketpair", "", rc));
@@ -103,10 +105,18 @@ export function enterContainer(p: Plan, pidfd: i32, nsFlags: u64, cgroupProcs: s
   }
   if (f == null) {
     const buf = new ArrayBuffer(4096);
-    let n: i64;
-    do { n = sys.read(parentEnd, changetype<usize>(buf), 4096); } while (n == -EINTR);
-    if (n > 0) f = new Failure(String.UTF8.decodeUnsafe(changetype<usize>(buf), <usize>n), "", 0);
-    else if (n < 0) f = sysFail("read from", "exec process", n);
+    const bp = changetype<usize>(buf);
+    while (true) {
+      let n: i64;
+      do { n = sys.read(parentEnd, bp, 4096); } while (n == -EINTR);
+      if (n > 1 && load<u8>(bp) == 2 && agent != null) {
+        // The seccomp listener (seccomp/load.ts): to the agent, then the child goes on.
+        f = handOver(agent!, pid, String.UTF8.decodeUnsafe(bp + 1, <usize>n - 1), parentEnd);
+        if (f == null) continue;
+      } else if (n > 0) f = new Failure(String.UTF8.decodeUnsafe(bp, <usize>n), "", 0);
+      else if (n < 0) f = sysFail("read from", "exec process", n);
+      break;
+    }
   }
   sys.close(parentEnd);
   if (f != null) {
@@ -119,6 +129,7 @@ export function enterContainer(p: Plan, pidfd: i32, nsFlags: u64, cgroupProcs: s
 }
 
 function childSide(p: Plan, pidfd: i32, nsFlags: u64, sync: i32): void {
+  p.syncFd = sync;
   const b = memory.data(8);
   if (sys.read(sync, b, 1) != 1) sys.exit(1);
   // The LSM attribute files on the host's procfs, before entering the container.
@@ -138,6 +149,10 @@ function childSide(p: Plan, pidfd: i32, nsFlags: u64, sync: i32): void {
   }
   if (f != null) { writeString(sync, f.message()); sys.exit(1); }
   closeFds(p);
+  if (!p.seccompEarly) {
+    f = loadFilter(p);
+    if (f != null) { writeString(sync, f.message()); sys.exit(1); }
+  }
   if (p.cpusFinal != null) sys.sys6Raw(203, 0, 128, sys.host(p.cpusFinal!.dataStart), 0, 0, 0);
   unblockSignals();
   const rc = sys.execve(sys.cstr(exe!), p.argv, p.envp);

@@ -17,6 +17,7 @@ import { runHooks } from "../hooks/run";
 import { setupConsole } from "./console";
 import { openLsmAttrs, applyLsmAttrs } from "./lsm";
 import { FEATURE_HOOKS, FEATURE_TERMINAL } from "../features";
+import { loadFilter } from "../seccomp/load";
 
 function joinNamespaces(p: Plan): Failure | null {
   for (let i = 0; i < p.joins.length; i++) {
@@ -153,6 +154,12 @@ export function setupProcess(p: Plan): Failure | null {
     const cf = setupConsole(p.consoleFd, p.consoleRows, p.consoleCols);
     if (cf != null) return cf;
   }
+  if (p.seccompEarly) {
+    // No no_new_privs: the filter needs CAP_SYS_ADMIN, so it goes in before capabilities
+    // and ids change (as runc); what follows runs under it.
+    sf = loadFilter(p);
+    if (sf != null) return sf;
+  }
   if (p.hasCaps) {
     for (let i = 0; i < p.capDrop.length; i++) {
       const rc = sys.prctl(PR_CAPBSET_DROP, p.capDrop[i], 0, 0, 0);
@@ -213,7 +220,7 @@ export function findExecutable(p: Plan): string | null {
 export function closeFds(p: Plan): void {
   // Preserved fds must survive exec; every other fd >= 3 is marked close-on-exec.
   for (let fd = 3; fd < 3 + p.preserveFds; fd++) {
-    if (fd != p.syncFd && fd != p.fifoFd) sys.fcntl(fd, 2 /* F_SETFD */, 0);
+    if (fd != p.syncFd && fd != p.fifoFd && fd != p.listenerFd) sys.fcntl(fd, 2 /* F_SETFD */, 0);
   }
   sys.closeRange(<u32>(3 + p.preserveFds), 0xffffffff, CLOSE_RANGE_CLOEXEC);
 }
@@ -260,6 +267,12 @@ function setup(p: Plan): Result<string> {
   if (p.personality >= 0) {
     const rc = sys.sys6Raw(135 /* personality */, p.personality, 0, 0, 0, 0, 0);
     if (rc < 0) return err<string>(sysFail("personality", "linux.personality", rc));
+  }
+  // With no_new_privs, as late as possible: only the ready message, the wait for `start`
+  // and execve (plus startContainer hooks) run under the filter.
+  if (!p.seccompEarly) {
+    f = loadFilter(p);
+    if (f != null) return err<string>(f);
   }
   return ok<string>(exe);
 }

@@ -9,6 +9,7 @@ import { Plan } from "../plan/plan";
 import { IdMapping } from "../spec/model";
 import { containerInit } from "./init";
 import { writeIdMaps, prepareIdmappedMounts, closeIdmappedMounts } from "./idmap";
+import { Agent, handOver } from "../seccomp/agent";
 import { AF_UNIX, SOCK_SEQPACKET, SOCK_CLOEXEC, SIGCHLD, SIGKILL, CLONE_NEWPID, CLONE_NEWTIME, CLONE_NEWUSER, CLONE_PARENT } from "./consts";
 
 export class Child {
@@ -104,11 +105,17 @@ export function releaseInit(c: Child, p: Plan, uidMaps: IdMapping[], gidMaps: Id
 }
 
 // Waits for init's one message: null when init is ready, else its Failure.
-export function awaitInit(c: Child): Failure | null {
+// agent: where a seccomp listener goes ("\x02<fd>" from init, see seccomp/load.ts).
+export function awaitInit(c: Child, agent: Agent | null): Failure | null {
   const buf = new ArrayBuffer(4096);
   const p = changetype<usize>(buf);
   let n: i64;
-  do { n = sys.read(c.syncFd, p, 4096); } while (n == -EINTR);
+  while (true) {
+    do { n = sys.read(c.syncFd, p, 4096); } while (n == -EINTR);
+    if (n < 2 || load<u8>(p) != 2 || agent == null) break;
+    const f = handOver(agent!, c.pid, String.UTF8.decodeUnsafe(p + 1, <usize>n - 1), c.syncFd);
+    if (f != null) { sys.close(c.syncFd); return f; }
+  }
   sys.close(c.syncFd);
   if (n < 0) return sysFail("read from", "container init", n);
   if (n == 0) return fail("container init", "", "exited before it was ready");

@@ -13,6 +13,9 @@ import { MS_BIND, MS_REC, MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_NOATIME,
   MS_NOSYMFOLLOW, MOUNT_ATTR_NOSYMFOLLOW } from "../spec/mountopts";
 import { CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWTIME, CLONE_NEWNET } from "../linux/consts";
 import { planLsm, selinuxEnabled } from "../linux/lsm";
+import { compileFilter, BPF_MAXINSNS } from "../seccomp/bpf";
+import { FEATURE_SECCOMP } from "../features";
+import { FLAG_TSYNC, FLAG_TSYNC_ESRCH, FLAG_NEW_LISTENER } from "../seccomp/model";
 
 export class CreateOptions {
   bundle: string = "";
@@ -272,6 +275,16 @@ export function compile(spec: Spec, opts: CreateOptions, lastCap: i32): Result<P
       op.data = (op.data.length > 0 ? op.data + "," : "") + "context=\"" + L.mountLabel + "\"";
     }
   }
+  if (FEATURE_SECCOMP && L.seccomp != null) {
+    const s = L.seccomp!;
+    const prog = compileFilter(s);
+    const n = prog.byteLength >> 3;
+    if (n > BPF_MAXINSNS) return err<Plan>(fail("config.json", "", "linux.seccomp: the filter needs " + n.toString() + " BPF instructions, more than the kernel's " + BPF_MAXINSNS.toString()));
+    p.seccompProg = prog;
+    p.seccompFlags = s.flags;
+    // TSYNC and a listener together need TSYNC_ESRCH (init is single-threaded anyway).
+    if ((s.flags & (FLAG_TSYNC | FLAG_NEW_LISTENER)) == (FLAG_TSYNC | FLAG_NEW_LISTENER)) p.seccompFlags |= FLAG_TSYNC_ESRCH;
+  }
   compileProcess(p, proc, lastCap, opts.listenFds, opts.preserveFds);
   return ok<Plan>(p);
 }
@@ -304,6 +317,8 @@ export function compileProcess(p: Plan, proc: Process, lastCap: i32, listenFds: 
   }
   p.noNewPrivs = proc.noNewPrivileges;
   planLsm(p, proc.apparmorProfile, proc.selinuxLabel);
+  // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: before capabilities go.
+  p.seccompEarly = !proc.noNewPrivileges;
   p.ioPriority = proc.ioPriority;
   p.scheduler = proc.scheduler;
   p.cpusInitial = proc.cpusInitial;

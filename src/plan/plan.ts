@@ -124,4 +124,10 @@ export class Plan {
   consoleRows: u32 = 0;
   consoleCols: u32 = 0;              // start.fifo (O_RDWR), or -1               // exec.fifo, opened O_RDWR: init blocks reading it
   syncFd: i32 = -1;               // init's end of the socketpair to the parent
+  // linux.seccomp, compiled: struct sock_filter[] and seccomp(2) flags. Loaded last before
+  // the ready message, or (no_new_privs off) before privileges are dropped.
+  seccompProg: ArrayBuffer | null = null;
+  seccompFlags: u32 = 0;
+  seccompEarly: bool = false;
+  listenerFd: i32 = -1;           // the notify listener, once loaded (close-on-exec)
 }

@@ -3,6 +3,7 @@
 import { JValue } from "../json/value";
 import { Resources } from "../cgroups/resources";
 import { Scheduler } from "./procextra";
+import { Seccomp } from "../seccomp/model";
 
 export class User {
   uid: u32 = 0;
@@ -118,9 +119,9 @@ export class Linux {
   maskedPaths: string[] = [];
   readonlyPaths: string[] = [];
   mountLabel: string = "";
-  // Raw sections handled by later stages (cgroups, seccomp); null when absent.
+  // Sections handled by later stages (cgroups, seccomp); null when absent.
   resources: Resources | null = null;
-  seccomp: JValue | null = null;
+  seccomp: Seccomp | null = null;
   timeOffsets: string = "";        // timens_offsets text, "" when none
   personality: i32 = -1;           // personality(2) value, -1: unchanged
   intelRdt: JValue | null = null;

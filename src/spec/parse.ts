@@ -7,7 +7,8 @@ import { Spec, Process, Mount, Namespace, IdMapping, Device, Hook, Rlimit, Capab
 import { capNumber } from "./caps";
 import { applyMountOptions, propagationFlags } from "./mountopts";
 import { parseResources } from "../cgroups/resources";
-import { FEATURE_CGROUPS, FEATURE_HOOKS, FEATURE_TERMINAL, BUILD_NAME } from "../features";
+import { parseSeccomp } from "../seccomp/parse";
+import { FEATURE_CGROUPS, FEATURE_HOOKS, FEATURE_TERMINAL, FEATURE_SECCOMP, BUILD_NAME } from "../features";
 import { parseScheduler, parseIoPriority, parseCpuList, parseTimeOffsets, parsePersonality } from "./procextra";
 
 const NS_TYPES: string[] = ["pid", "network", "mount", "ipc", "uts", "user", "cgroup", "time"];
@@ -425,13 +426,14 @@ function parseLinux(c: Checker, lx: JValue, s: Spec): void {
   const rv = c.object(lx.get("resources"), "linux.resources", false);
   if (rv != null && FEATURE_CGROUPS) L.resources = parseResources(c, rv);
   else if (rv != null) c.bad("linux.resources", "cgroup limits are not in this build of tsrun (" + BUILD_NAME + ")");
-  L.seccomp = lx.get("seccomp");
+  const sc = c.object(lx.get("seccomp"), "linux.seccomp", false);
+  if (FEATURE_SECCOMP && sc != null) L.seccomp = parseSeccomp(c, sc, "linux.seccomp");
+  else if (sc != null && sc.keys.length > 0) c.bad("linux.seccomp", "seccomp is not in this build of tsrun (" + BUILD_NAME + ")");
   const to = c.object(lx.get("timeOffsets"), "linux.timeOffsets", false);
   if (to != null) L.timeOffsets = parseTimeOffsets(c, to);
   const pers = c.object(lx.get("personality"), "linux.personality", false);
   if (pers != null) L.personality = parsePersonality(c, pers);
   L.intelRdt = lx.get("intelRdt");
-  if (L.seccomp != null && L.seccomp!.kind == Kind.Null) L.seccomp = null;
   if (L.intelRdt != null && L.intelRdt!.kind == Kind.Null) L.intelRdt = null;
 }
 
@@ -475,7 +477,6 @@ function crossCheck(s: Spec): Failure | null {
     }
   }
   if (L.namespace("mount") == null) return bad("linux.namespaces", "tsrun requires a mount namespace");
-  if (L.seccomp != null) return bad("linux.seccomp", "is not supported by this version of tsrun");
   if (L.timeOffsets.length > 0) {
     const t = L.namespace("time");
     if (t == null || t.path.length > 0) return bad("linux.timeOffsets", "needs a new time namespace (linux.namespaces)");

@@ -24,6 +24,9 @@ export class ContainerState {
   cgroupV2: bool = false;
   cgroupAll: string[] = [];   // "controllers=dir" of every hierarchy (update creates as needed)
   notifySocket: string = "";  // the host's NOTIFY_SOCKET at create, or "".
+  seccomp: bool = false;      // seccomp.bpf holds the filter (exec applies it too)
+  seccompListener: string = "";  // linux.seccomp.listenerPath when the filter notifies
+  seccompMetadata: string = "";
   poststart: Hook[] = [];
   poststop: Hook[] = [];
   annotationKeys: string[] = [];
@@ -51,6 +54,8 @@ export class ContainerState {
     if (this.cgroupV2) w.kbool("cgroupV2", true);
     if (this.cgroupAll.length > 0) w.kstrs("cgroupAll", this.cgroupAll);
     if (this.notifySocket.length > 0) w.kstr("notifySocket", this.notifySocket);
+    if (this.seccomp) w.kbool("seccomp", true);
+    if (this.seccompListener.length > 0) w.kstr("seccompListener", this.seccompListener).kstr("seccompMetadata", this.seccompMetadata);
     if (this.poststart.length > 0) writeHooks(w, "poststart", this.poststart);
     if (this.poststop.length > 0) writeHooks(w, "poststop", this.poststop);
     w.key("annotations").beginObject();
@@ -76,6 +81,10 @@ export class ContainerState {
     const cg = v.get("cgroupDirs");
     if (cg != null) for (let i = 0; i < cg.items.length; i++) s.cgroupDirs.push(cg.items[i].text);
     s.notifySocket = text(v, "notifySocket");
+    const sc = v.get("seccomp");
+    s.seccomp = sc != null && sc.bool;
+    s.seccompListener = text(v, "seccompListener");
+    s.seccompMetadata = text(v, "seccompMetadata");
     s.freezerDir = text(v, "freezerDir");
     const ca = v.get("cgroupAll");
     if (ca != null) for (let i = 0; i < ca.items.length; i++) s.cgroupAll.push(ca.items[i].text);

@@ -14,6 +14,8 @@ export const FIFO = "exec.fifo";
 // Only with startContainer/poststart hooks: init reports on it after `start` (error text, or
 // EOF when its exec succeeded), so start can fail or run poststart after the exec.
 export const START_FIFO = "start.fifo";
+// The compiled seccomp filter, for `exec` (seccomp/persist.ts).
+export const SECCOMP_FILE = "seccomp.bpf";
 const LOCK_EX = 2;
 
 // runc's rule: [A-Za-z0-9_+.-]+, not "." or "..". Bounded by the file name limit.
@@ -103,6 +105,7 @@ export class Store {
     sys.unlinkat(dirfd, FIFO, 0);
     sys.unlinkat(dirfd, STATE_FILE, 0);
     if (st != null && st.startSync) sys.unlinkat(dirfd, START_FIFO, 0);
+    if (st != null && st.seccomp) sys.unlinkat(dirfd, SECCOMP_FILE, 0);
     if (st != null && st.notifySocket.length > 0) {
       sys.unlinkat(dirfd, "notify/notify.sock", 0);
       sys.unlinkat(dirfd, "notify", sys.AT_REMOVEDIR);

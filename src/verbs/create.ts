@@ -17,7 +17,7 @@ import { CLONE_NEWPID, CLONE_NEWCGROUP, PR_CAPBSET_READ } from "../linux/consts"
 import { Globals } from "../cli/globals";
 import { getenv } from "../cli/argv";
 import { nowRfc3339 } from "../util/time";
-import { FEATURE_CGROUPS, FEATURE_HOOKS, FEATURE_TERMINAL } from "../features";
+import { FEATURE_CGROUPS, FEATURE_HOOKS, FEATURE_TERMINAL, FEATURE_SECCOMP } from "../features";
 import { runHooks, runHook } from "../hooks/run";
 import { warn, debug } from "../cli/report";
 import { connectConsole } from "../linux/console";
@@ -38,6 +38,9 @@ import { Status } from "../state/status";
 import { CgroupPlan, planCgroups, applyCgroups, removeCgroups, oomKilled } from "../cgroups/manager";
 import { Resources } from "../cgroups/resources";
 import { joinStrings } from "../util/strings";
+import { Agent } from "../seccomp/agent";
+import { saveFilter } from "../seccomp/persist";
+import { SECCOMP_FILE } from "../state/store";
 
 export class CreateRequest {
   id: string = "";
@@ -153,6 +156,14 @@ export function createContainer(g: Globals, req: CreateRequest): Result<Created>
   const pr = compile(spec, opts, lastCap());
   if (!pr.ok) return err<Created>(pr.err!);
   const plan = pr.value;
+  const sc = spec.linux.seccomp;
+  if (sc != null && sc.notify) {
+    // The agent must be there before anything is created (connected to after the clone).
+    const st = memory.data(144);
+    const rc = sys.fstatat(sys.AT_FDCWD, sc.listenerPath, st, 0);
+    if (rc < 0) return err<Created>(sysFail("linux.seccomp.listenerPath", sc.listenerPath, rc));
+    if ((load<u32>(st, 24) & sys.S_IFMT) != sys.S_IFSOCK) return err<Created>(fail("linux.seccomp.listenerPath", sc.listenerPath, "is not a socket"));
+  }
 
   let cg: CgroupPlan | null = null;
   if (FEATURE_CGROUPS) {
@@ -176,6 +187,9 @@ export function createContainer(g: Globals, req: CreateRequest): Result<Created>
   debug(g, "create " + req.id + ": bundle " + bundle + ", clone3 flags 0x" + plan.cloneFlags.toString(16) +
     ", " + plan.mounts.length.toString() + " mounts, " + plan.devices.length.toString() + " devices" +
     (cg != null ? ", cgroups " + joinStrings(cgroupPaths(cg!), " ") : ""));
+  if (FEATURE_SECCOMP && sc != null) debug(g, "create " + req.id + ": seccomp filter of " + (plan.seccompProg!.byteLength >> 3).toString() +
+    " instructions for " + sc.rules.length.toString() + " rules (" + sc.unknownNames.toString() + " unknown names ignored), flags 0x" +
+    plan.seccompFlags.toString(16));
   const so = Store.open(g.root, true);
   if (!so.ok) return err<Created>(so.err!);
   const store = so.value;
@@ -266,7 +280,8 @@ function startInit(store: Store, dirfd: i32, req: CreateRequest, spec: Spec, pla
   }
   // Pure cgroup v2: the cgroup is made and limited first; clone3 places init in it.
   let cf: Failure | null = null;
-  if (cg != null && cg!.v2) {
+  if (FEATURE_SECCOMP && plan.seccompProg != null) cf = saveFilter(dirfd, plan, store.dirOf(req.id) + "/" + SECCOMP_FILE);
+  if (cf == null && cg != null && cg!.v2) {
     // Recorded first (init pid 0: "stopped"), so a create killed meanwhile leaves a state
     // whose `delete --force` removes the cgroup.
     const pre = new ContainerState();
@@ -314,6 +329,16 @@ function startInit(store: Store, dirfd: i32, req: CreateRequest, spec: Spec, pla
   const nh = getenv("NOTIFY_SOCKET");
   st.notifySocket = nh != null ? nh : "";
   st.poststop = spec.hooks.poststop;
+  const sc = spec.linux.seccomp;
+  let agent: Agent | null = null;
+  if (sc != null) {
+    st.seccomp = true;
+    if (sc.notify) {
+      st.seccompListener = sc.listenerPath;
+      st.seccompMetadata = sc.listenerMetadata;
+      agent = new Agent(sc.listenerPath, sc.listenerMetadata, stateJson(st, Status.Creating, 0));
+    }
+  }
   // Recorded before any cgroup is made and before init is released: a create killed from
   // here on leaves a state that `delete --force` can clean up (init dies with us until it is
   // ready). The cgroup leaves are recorded as ours up front; the exact list of directories
@@ -356,7 +381,7 @@ function startInit(store: Store, dirfd: i32, req: CreateRequest, spec: Spec, pla
     }
   }
   if (f == null) f = releaseInit(child, plan, spec.linux.uidMappings, spec.linux.gidMappings);
-  if (f == null) f = awaitInit(child);
+  if (f == null) f = awaitInit(child, agent);
   if (FEATURE_TERMINAL && f == null && relayEnd >= 0) {
     const m = receiveFd(relayEnd);
     if (m.ok) masterOut.fd = m.value;

@@ -20,11 +20,15 @@ import { loadContainer, containerPids } from "./common";
 import { loadSpec, lastCap, writePidFile } from "./create";
 import { forwardedMask, waitForward } from "./run";
 import { connectConsole } from "../linux/console";
-import { FEATURE_TERMINAL } from "../features";
+import { FEATURE_TERMINAL, FEATURE_SECCOMP } from "../features";
 import { receiveFd, relayTerminal } from "../linux/relay";
 import { relayPair } from "./create";
 import { foreignNamespaces, foreignCgroups, enterContainer } from "../linux/enter";
 import { joinStrings } from "../util/strings";
+import { Agent } from "../seccomp/agent";
+import { loadSavedFilter } from "../seccomp/persist";
+import { SECCOMP_FILE } from "../state/store";
+import { stateJson } from "./query";
 
 export class ExecRequest {
   id: string = "";
@@ -155,6 +159,13 @@ export function exec(g: Globals, req: ExecRequest): Result<i32> {
   p.rootfs = c.state.rootfs;
   p.createCwd = false; // unlike init's, a missing cwd is an error for exec (as runc)
   compileProcess(p, pr.value, lc, 0, req.preserveFds);
+  // The container's seccomp filter applies to every process in it (as runc).
+  let agent: Agent | null = null;
+  if (FEATURE_SECCOMP && c.state.seccomp) {
+    const sf = loadSavedFilter(c.dirfd, p, c.store.dirOf(req.id) + "/" + SECCOMP_FILE);
+    if (sf != null) { c.close(); return err<i32>(sf); }
+    if (c.state.seccompListener.length > 0) agent = new Agent(c.state.seccompListener, c.state.seccompMetadata, stateJson(c.state, Status.Running, 0));
+  }
   let relayEnd: i32 = -1;
   if (FEATURE_TERMINAL && pr.value.terminal) {
     const cs = req.consoleSocket.length > 0 ? connectConsole(req.consoleSocket) : relayPair();
@@ -193,7 +204,7 @@ export function exec(g: Globals, req: ExecRequest): Result<i32> {
     store<u64>(mask, forwardedMask());
     sys.sigprocmask(0, mask, 0);
   }
-  const er = enterContainer(p, <i32>pidfd, ns, cgroups);
+  const er = enterContainer(p, <i32>pidfd, ns, cgroups, agent);
   sys.close(<i32>pidfd);
   if (p.consoleFd >= 0) sys.close(p.consoleFd);
   c.close();

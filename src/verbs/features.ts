@@ -3,6 +3,31 @@
 import { JsonWriter } from "../json/writer";
 import { CAP_NAMES } from "../spec/caps";
 import { OCI_VERSION } from "./query";
+import { actionNames, operatorNames, archNames, flagNames } from "../seccomp/parse";
+import { FLAG_TSYNC, FLAG_LOG, FLAG_SPEC_ALLOW, FLAG_WAIT_KILLABLE_RECV, FLAG_NEW_LISTENER } from "../seccomp/model";
+import * as sys from "../sys/syscall";
+
+
+// The flags this kernel takes: seccomp(SET_MODE_FILTER, flag, NULL) fails with EFAULT
+// (reading the program) only once the flag itself was accepted (EINVAL otherwise).
+function supportedFlags(): string[] {
+  const out: string[] = [];
+  const names = flagNames(), values: StaticArray<u32> = [FLAG_TSYNC, FLAG_LOG, FLAG_SPEC_ALLOW, FLAG_WAIT_KILLABLE_RECV];
+  for (let i = 0; i < names.length; i++) {
+    let f = values[i];
+    if (f == FLAG_WAIT_KILLABLE_RECV) f |= FLAG_NEW_LISTENER;
+    if (sys.sys6Raw(317 /* seccomp */, 1, f, 0, 0, 0, 0) == -14 /* EFAULT */) out.push(names[i]);
+  }
+  return out;
+}
+
+function inOrder(a: StaticArray<string>): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < a.length; i++) out.push(a[i]);
+  return out;
+}
+
+function sorted(a: StaticArray<string>): string[] { return inOrder(a).sort(); }
 
 const NAMESPACES = ["cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts"];
 const MOUNT_OPTIONS = ["async", "atime", "bind", "defaults", "dev", "diratime", "dirsync", "exec",
@@ -26,8 +51,8 @@ export function featuresJson(): string {
   w.key("cgroup").beginObject()
     .kbool("v1", true).kbool("v2", true).kbool("systemd", false).kbool("systemdUser", false).kbool("rdma", true)
     .endObject();
-  w.key("seccomp").beginObject().kbool("enabled", false).kstrs("actions", []).kstrs("operators", [])
-    .kstrs("archs", []).kstrs("knownFlags", []).kstrs("supportedFlags", []).endObject();
+  w.key("seccomp").beginObject().kbool("enabled", true).kstrs("actions", sorted(actionNames())).kstrs("operators", sorted(operatorNames()))
+    .kstrs("archs", sorted(archNames())).kstrs("knownFlags", inOrder(flagNames())).kstrs("supportedFlags", supportedFlags()).endObject();
   // Supported by this runtime (applied where the host enables the LSM; see linux/lsm.ts).
   w.key("apparmor").beginObject().kbool("enabled", true).endObject();
   w.key("selinux").beginObject().kbool("enabled", true).endObject();

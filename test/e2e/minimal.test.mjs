@@ -35,6 +35,8 @@ test('what the minimal build leaves out is refused by name', () => {
   assert.match(fails(rt(['create', '--bundle', withLimits.dir, newId('mres', { runtime: MIN })], { runtime: MIN })), /linux\.resources: .*not in this build/);
   const withHooks = bundle({ args: ['true'], mutate: (c) => { c.hooks = { prestart: [{ path: '/bin/true' }] }; } });
   assert.match(fails(rt(['create', '--bundle', withHooks.dir, newId('mhk', { runtime: MIN })], { runtime: MIN })), /hooks: .*not in this build/);
+  const withSeccomp = bundle({ args: ['true'], mutate: (c) => { delete c.linux.resources; c.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW' }; } });
+  assert.match(fails(rt(['create', '--bundle', withSeccomp.dir, newId('msc', { runtime: MIN })], { runtime: MIN })), /linux\.seccomp: .*not in this build/);
 });
 
 test.run();

@@ -41,7 +41,7 @@ test('errors name the JSON path of the field', () => {
     /linux\.uidMappings\[1\]: containerID range overlaps linux\.uidMappings\[0\]/, 'overlapping mappings');
   rejects((c) => { c.linux.namespaces.push({ type: 'user' }); c.linux.uidMappings = [{ containerID: 1, hostID: 0, size: 4294967295 }]; c.linux.gidMappings = c.linux.uidMappings; },
     /linux\.uidMappings\[0\]: containerID 1 \+ size 4294967295 exceeds 4294967295/, 'mapping beyond 32 bits');
-  rejects((c) => { c.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW' }; }, /linux\.seccomp: is not supported/, 'seccomp is refused, not ignored');
+  rejects((c) => { c.linux.seccomp = { defaultAction: 'SCMP_ACT_NONE' }; }, /linux\.seccomp\.defaultAction: unknown action "SCMP_ACT_NONE"/, 'bad seccomp action');
   rejects((c) => { c.process.env = ['NOEQUALS']; }, /process\.env\[0\]: must be KEY=value/, 'env');
 });
 

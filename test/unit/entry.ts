@@ -210,3 +210,29 @@ export function cgDeviceProgram(rules: string): string {
   for (let i = 0; i < prog.length; i++) s += (prog[i] < 16 ? "0" : "") + prog[i].toString(16);
   return s;
 }
+
+// ---- seccomp --------------------------------------------------------------------------
+import { parseSeccomp } from "../../src/seccomp/parse";
+import { compileFilter } from "../../src/seccomp/bpf";
+import { Checker } from "../../src/spec/parse";
+
+// The BPF program (struct sock_filter[]) compiled from a linux.seccomp JSON object, or an
+// empty buffer when it is invalid or disabled (seccompCheck says why).
+export function seccompCompile(input: string): ArrayBuffer {
+  const r = parseJsonBuffer(String.UTF8.encode(input), "seccomp.json");
+  if (r.err != null) return new ArrayBuffer(0);
+  const c = new Checker("config.json");
+  const s = parseSeccomp(c, r.value!, "linux.seccomp");
+  if (c.err != null || s == null) return new ArrayBuffer(0);
+  return compileFilter(s!);
+}
+
+// "ok", "off" (no filter) or the error for a linux.seccomp JSON object.
+export function seccompCheck(input: string): string {
+  const r = parseJsonBuffer(String.UTF8.encode(input), "seccomp.json");
+  if (r.err != null) return r.err!.message();
+  const c = new Checker("config.json");
+  const s = parseSeccomp(c, r.value!, "linux.seccomp");
+  if (c.err != null) return c.err!.message();
+  return s == null ? "off" : "ok";
+}
