@@ -25,12 +25,23 @@ RT=${TSRUN_BIN:-$PWD/bin/tsrun}
 
 if [ "${SOAK_INNER:-}" != 1 ]; then
   tmp=$(mktemp -d "${SOAK_TMP:-/tmp}/tsrun-soak.XXXXXX")
-  trap 'rm -rf "$tmp"' EXIT
+  prefix=soak$$
+  # also after a failure: no container, cgroup or state left by the soak itself
+  cleanup() {
+    local id d
+    for id in $(ls "$tmp/root" 2>/dev/null); do "$tmp/runtime" --root "$tmp/root" delete --force "$id" >/dev/null 2>&1 || :; done
+    for d in /sys/fs/cgroup/*/"$prefix" /sys/fs/cgroup/"$prefix"; do
+      [ -d "$d" ] || continue
+      echo THAWED > "$d/freezer.state" 2>/dev/null || :
+      rmdir "$d" 2>/dev/null || :
+    done
+    rm -rf "$tmp"
+  }
+  trap cleanup EXIT
   gcc -O2 -o "$tmp/reaper" bench/reaper.c
   cp "$RT" "$tmp/runtime"   # a rebuild meanwhile does not change what is measured
   test/fixtures/mkbundle.sh "$tmp/bundle" >/dev/null
   # the container sleeps until killed; cgroupsPath names the soak
-  prefix=soak$$
   node -e 'const fs = require("fs"), f = process.argv[1], c = JSON.parse(fs.readFileSync(f));
     c.process.args = ["sleep", "1000"]; c.linux.cgroupsPath = "/" + process.argv[2];
     fs.writeFileSync(f, JSON.stringify(c, null, 2));' "$tmp/bundle/config.json" "$prefix"

@@ -9,7 +9,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   ROOT, RUNTIME, WORK, assertNoLeaks, bundle, fails, isRunc, isTsrun, mountinfo, newId, ok, pidAlive, processesIn, rt,
@@ -27,12 +27,25 @@ function cgroupMountPoints() {
 
 // A bundle whose cgroupsPath is absolute and unique, so the fault points can name the exact
 // cgroup directories (on any cgroup layout) and the leak check knows where to look.
+const customCgroups = [];
 function faultBundle(id, extra = {}) {
   const cgPath = `/tsrun-fault-${id}`;
   const b = bundle({ args: ['sleep', '1000'], config: { linux: { cgroupsPath: cgPath } }, ...extra });
   const cgroups = cgroupMountPoints().map((mp) => join(mp, cgPath));
+  customCgroups.push(...cgroups);
   return { b, cgroups };
 }
+
+// After the containers are deleted (setup's hook runs first): a failed test leaves no
+// cgroup under its custom path (thawed, emptied, removed).
+test.after.each(() => {
+  for (const c of customCgroups.splice(0)) {
+    if (!existsSync(c)) continue;
+    try { writeFileSync(join(c, 'freezer.state'), 'THAWED'); } catch {}
+    try { for (const p of readFileSync(join(c, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean)) process.kill(Number(p), 'SIGKILL'); } catch {}
+    for (let i = 0; i < 50 && existsSync(c); i++) { try { rmdirSync(c); } catch { spawnSync('sleep', ['0.02']); } }
+  }
+});
 
 // Runs the runtime under strace with the given tampering options; returns the result plus
 // every pid strace saw (the runtime and anything it cloned).
