@@ -5,6 +5,7 @@ import { ENOENT, ENOTDIR, EEXIST, ELOOP, EPERM } from "../errors/errno";
 import { RESOLVE_NO_SYMLINKS } from "./consts";
 import { MountOp, MountKind, Plan } from "../plan/plan";
 import { ensureInRoot, openInRoot, fdPath } from "./inroot";
+import { copyTree } from "./copyup";
 import { MS_BIND, MS_REC, MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MOUNT_ATTR_RDONLY } from "../spec/mountopts";
 
 const SYS_open_tree = 428, SYS_move_mount = 429;
@@ -67,6 +68,7 @@ function fsMount(rootfd: i32, op: MountOp, source: string, fstype: string, flags
     if (pseudo && target.err!.errno == ELOOP) return fail("mount " + fstype + " on", "/" + dest, "must be an ordinary directory, not reached through a symlink");
     return target.err;
   }
+  if (op.copyUp) return copyUpMount(rootfd, target.value, op, flags, data, dest);
   const rc = sys.mount(source, fdPath(target.value), fstype, flags, data.length > 0 ? data : null);
   sys.close(target.value);
   if (rc == -EPERM && op.sysfsBind) {
@@ -80,6 +82,25 @@ function fsMount(rootfd: i32, op: MountOp, source: string, fstype: string, flags
   }
   if (rc < 0) return sysFail("mount " + fstype + " on", "/" + dest, rc);
   return null;
+}
+
+// tmpfs with "tmpcopyup": the covered directory stays readable through an fd opened before
+// the mount; the tmpfs is mounted writable, filled, then made read-only if asked.
+function copyUpMount(rootfd: i32, target: i32, op: MountOp, flags: u64, data: string, dest: string): Failure | null {
+  const under = sys.openat(target, ".", sys.O_RDONLY | sys.O_DIRECTORY | sys.O_CLOEXEC);
+  let rc = under < 0 ? under : sys.mount("tmpfs", fdPath(target), "tmpfs", flags & ~MS_RDONLY, data.length > 0 ? data : null);
+  sys.close(target);
+  if (rc < 0) { if (under >= 0) sys.close(<i32>under); return sysFail("mount tmpfs on", "/" + dest, rc); }
+  const top = openInRoot(rootfd, dest, sys.O_RDONLY | sys.O_DIRECTORY);
+  if (top < 0) { sys.close(<i32>under); return sysFail("open", "/" + dest, top); }
+  let f = copyTree(<i32>under, <i32>top, "/" + dest);
+  sys.close(<i32>under);
+  if (f == null && (flags & MS_RDONLY) != 0) {
+    rc = sys.mount(null, fdPath(<i32>top), null, MS_REMOUNT | flags, data.length > 0 ? data : null);
+    if (rc < 0) f = sysFail("remount read-only", "/" + dest, rc);
+  }
+  sys.close(<i32>top);
+  return f;
 }
 
 // cgroup v1 (and hybrid) hosts: a tmpfs with one cgroup mount per hierarchy; the mount's

@@ -125,6 +125,7 @@ function compileMount(m: Mount, index: i32, bundle: string): Result<MountOp> {
   }
   op.source = m.source.length > 0 ? m.source : m.type;
   op.flags = m.flags & ~(MS_REC);
+  op.copyUp = m.tmpcopyup;
   if (m.type == "cgroup" || m.type == "cgroup2") {
     if (m.type == "cgroup2") op.kind = MountKind.Cgroup2;
     else { const f = cgroupMount(op, m); if (f != null) return err<MountOp>(f); }

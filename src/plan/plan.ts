@@ -19,6 +19,7 @@ export class MountOp {
   recSet: u64 = 0;          // mount_setattr(AT_RECURSIVE) from r* options
   recClr: u64 = 0;
   propagation: u64 = 0;
+  copyUp: bool = false;     // tmpfs "tmpcopyup": filled with the directory's previous content
   isFile: bool = false;     // bind source is not a directory
   sysfsBind: bool = false;  // sysfs in a user namespace without a network namespace of its own:
                             // the kernel refuses the mount (EPERM), /sys is bound instead

@@ -63,6 +63,8 @@ export class Mount {
   idmapRecursive: bool = false;
   uidMappings: IdMapping[] = [];
   gidMappings: IdMapping[] = [];
+  // "tmpcopyup" (runc's extension, podman --tmpfs): the tmpfs starts with what the image had there.
+  tmpcopyup: bool = false;
 }
 
 export class Namespace {

@@ -84,7 +84,8 @@ export function applyMountOptions(m: Mount): string {
       continue;
     }
     if (o == "idmap" || o == "ridmap") { m.idmap = true; if (o == "ridmap") m.idmapRecursive = true; continue; }
-    if (o == "tmpcopyup" || o == "copy-symlink" || o == "src-nofollow") return o;
+    if (o == "tmpcopyup") { m.tmpcopyup = true; continue; }
+    if (o == "copy-symlink" || o == "src-nofollow") return o;
     data.push(o);
   }
   m.data = joinStrings(data, ",");

@@ -342,6 +342,7 @@ export function parseSpec(root: JValue, lastCap: i32): Result<Spec> {
     const unsupported = applyMountOptions(m);
     if (c.err == null && unsupported.length > 0) c.bad(mp + ".options", "option \"" + unsupported + "\" is not supported by this version of tsrun");
     const isBind = (m.flags & 4096) != 0 || m.type == "bind";
+    if (c.err == null && m.tmpcopyup && m.type != "tmpfs") c.bad(mp + ".options", "tmpcopyup applies to tmpfs mounts only");
     if (c.err == null && m.type.length == 0 && !isBind) c.bad(mp + ".type", "is required unless the mount is a bind mount");
     if (c.err == null && (m.uidMappings.length > 0) != (m.gidMappings.length > 0)) {
       c.bad(mp + (m.uidMappings.length > 0 ? ".gidMappings" : ".uidMappings"), "idmapped mounts need both uidMappings and gidMappings");

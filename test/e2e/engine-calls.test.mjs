@@ -6,7 +6,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { join } from 'node:path';
-import { readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import {
   WORK, assertNoLeaks, inside, bundle, fails, newId, ok, pidAlive, rt, setup, state, waitFor, waitOutput, waitStatus,
 } from '../lib/runtime.mjs';
@@ -134,6 +135,42 @@ test('a missing executable: the error says "no such file or directory" (Docker t
   fails(rt(['create', '--bundle', b.dir, id], { global: engineGlobals(log) }));
   const last = readFileSync(log, 'utf8').trim().split('\n').pop();
   assert.match(JSON.parse(last).msg, /\/no\/such\/binary.*no such file or directory/);
+});
+
+test('tmpfs with tmpcopyup (podman --tmpfs) starts with the directory\'s content, modes and owners; the image is untouched', () => {
+  const script = 'grep " /data " /proc/mounts | cut -d" " -f3; stat -c "%a %u:%g %n" /data/f /data/sub /data/sub/g; ' +
+    'readlink /data/l; cat /data/sub/g; echo new > /data/new && echo written';
+  const b = bundle({
+    args: ['sh', '-c', script],
+    mutate: (c, bd) => {
+      const d = join(bd.rootfs, 'data');
+      mkdirSync(join(d, 'sub'), { recursive: true });
+      writeFileSync(join(d, 'f'), 'x');
+      chmodSync(join(d, 'f'), 0o640);
+      chownSync(join(d, 'f'), 1000, 1000);
+      chmodSync(join(d, 'sub'), 0o750);
+      writeFileSync(join(d, 'sub', 'g'), 'deep');
+      symlinkSync('sub/g', join(d, 'l'));
+      c.mounts.push({ destination: '/data', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'tmpcopyup'] });
+    },
+  });
+  const id = newId('copyup');
+  const r = ok(rt(['run', '--bundle', b.dir, id]));
+  assert.is(r.stdout, 'tmpfs\n640 1000:1000 /data/f\n750 0:0 /data/sub\n644 0:0 /data/sub/g\nsub/g\ndeepwritten\n');
+  assert.not.ok(existsSync(join(b.rootfs, 'data', 'new')), 'the write went to the tmpfs, not the image');
+});
+
+test('tmpcopyup with ro: filled, then read-only', () => {
+  const b = bundle({
+    args: ['sh', '-c', 'cat /data/f; echo y 2>/dev/null > /data/f || echo refused'],
+    mutate: (c, bd) => {
+      mkdirSync(join(bd.rootfs, 'data'));
+      writeFileSync(join(bd.rootfs, 'data', 'f'), 'x\n');
+      c.mounts.push({ destination: '/data', type: 'tmpfs', source: 'tmpfs', options: ['ro', 'tmpcopyup'] });
+    },
+  });
+  const r = ok(rt(['run', '--bundle', b.dir, newId('copyro')]));
+  assert.is(r.stdout, 'x\nrefused\n');
 });
 
 test.run();

@@ -79,7 +79,8 @@ test('mount options: flags, clearing, propagation, recursive attributes, data', 
   assert.is(wasm.mountOptions('rro,rnosuid'), '0,0,0,3,0,');
   assert.is(wasm.mountOptions('rbind,ridmap'), `${4096 + 16384},0,0,0,0, ridmap`);
   assert.is(wasm.mountOptions('idmap'), '0,0,0,0,0, idmap');
-  assert.is(wasm.mountOptions('tmpcopyup'), 'UNSUPPORTED tmpcopyup');
+  assert.is(wasm.mountOptions('nosuid,tmpcopyup'), '2,0,0,0,0, tmpcopyup');
+  assert.is(wasm.mountOptions('copy-symlink'), 'UNSUPPORTED copy-symlink');
 });
 
 test('semantic versions', () => {

@@ -155,7 +155,7 @@ export function mountOptions(joined: string): string {
   if (bad.length > 0) return "UNSUPPORTED " + bad;
   return m.flags.toString() + "," + m.clearFlags.toString() + "," + m.propagation.toString() + "," +
     m.recAttrSet.toString() + "," + m.recAttrClr.toString() + "," + m.data +
-    (m.idmap ? (m.idmapRecursive ? " ridmap" : " idmap") : "");
+    (m.idmap ? (m.idmapRecursive ? " ridmap" : " idmap") : "") + (m.tmpcopyup ? " tmpcopyup" : "");
 }
 
 // ---- cgroup value conversions (cgroups/v2.ts) and the device filter (cgroups/devfilter.ts) ----
