@@ -407,7 +407,12 @@ function parseLinux(c: Checker, lx: JValue, s: Spec): void {
       d.minor = c.int(o, "minor", dp, 0, 0xfffff);
     }
     d.hasFileMode = c.has(o, "fileMode");
-    d.fileMode = <u32>c.int(o, "fileMode", dp, 0, 0o7777);
+    // Podman sends the file type bits too (0o20666 for a character device): accepted when
+    // they match the type.
+    d.fileMode = <u32>c.int(o, "fileMode", dp, 0, 0o177777);
+    const fmt = d.fileMode & 0o170000;
+    const want: u32 = d.type == "b" ? 0o060000 : d.type == "p" ? 0o010000 : 0o020000;
+    if (c.err == null && fmt != 0 && fmt != want) c.bad(dp + ".fileMode", "file type bits 0o" + fmt.toString(8) + " do not match type " + d.type);
     d.hasUid = c.has(o, "uid");
     d.uid = <u32>c.int(o, "uid", dp, 0, 0xffffffff);
     d.hasGid = c.has(o, "gid");

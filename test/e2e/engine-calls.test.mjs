@@ -173,4 +173,11 @@ test('tmpcopyup with ro: filled, then read-only', () => {
   assert.is(r.stdout, 'x\nrefused\n');
 });
 
+test('linux.devices fileMode with the file type bits (podman --device sends 0o20666)', () => {
+  const out = inside('stat -c "%F %a" /dev/lc', {
+    mutate: (c) => { c.linux.devices = [{ path: '/dev/lc', type: 'c', major: 10, minor: 237, fileMode: 0o20640 }]; },
+  });
+  assert.is(out, 'character special file 640\n');
+});
+
 test.run();

@@ -12,6 +12,10 @@ mkdir -p /run/lock /run/netns
 mount -t tmpfs -o mode=0755 tsrun-engines-cni "$W/cni-state"
 mkdir -p /var/lib/cni 2>/dev/null || true
 mount --bind "$W/cni-state" /var/lib/cni
+# podman's configuration for this run (made by run.sh), for every podman in the namespace
+if [ -d /etc/containers ] && [ -f "$W/etc/containers/containers.conf" ]; then
+  mount --bind "$W/etc/containers" /etc/containers
+fi
 ip link set lo up
 echo $$ > "$W/ns.pid"
 exec containerd --config "$W/etc/containerd.toml"

@@ -147,6 +147,14 @@ sc_docker_10_top() {
   h_clean "$n"
 }
 
+sc_docker_10b_stats() {
+  RT=$1; local n=stats-$RT out
+  h_drun -d --name "$n" --memory 64m "$IMG" sleep 1000 >/dev/null || fail "run -d"
+  out=$(D stats --no-stream --format '{{.MemUsage}} {{.PIDs}}' "$n") || fail "stats"
+  expect_in "memory limit and pids in docker stats" "/ 64MiB 1" "$out"
+  h_clean "$n"
+}
+
 sc_docker_11_oom_kill_reported() {
   RT=$1; local n=oom-$RT
   h_drun --name "$n" --memory 16m --memory-swap 16m "$IMG" dd if=/dev/zero of=/dev/null bs=64M count=1 2>/dev/null
@@ -193,6 +201,7 @@ sc_docker_13_cap_add_drop() {
 
 sc_docker_14_seccomp_default_profile() {
   RT=$1
+  [ "$RT" = tsrun ] && [ "$TSRUN_SECCOMP" != 1 ] && { echo "skipped: this tsrun has no seccomp"; exit 77; }
   # Docker's default profile denies unshare(CLONE_NEWUSER) without CAP_SYS_ADMIN; the kernel
   # alone allows it (unconfined shows that)
   h_drun --rm --security-opt seccomp=unconfined "$IMG" unshare -U true || fail "unshare -U unconfined"

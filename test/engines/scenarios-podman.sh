@@ -21,8 +21,7 @@ sc_podman_01_run_rm_output_exit() {
 
 sc_podman_02_run_it_pty() {
   RT=$1; local out
-  out=$(nsenter -t "$(nspid)" -m -n -- env CONTAINERS_CONF="$CONTAINERS_CONF" CONTAINERS_STORAGE_CONF="$CONTAINERS_STORAGE_CONF" \
-        "$HERE/pty.py" 33 101 --send typed -- podman --runtime "$(rtpath "$RT")" run --rm -it ${TSRUN_ENGINES_RUN_OPTS:-} "$PIMG" \
+  out=$(nsenter -t "$(nspid)" -m -n -- "$HERE/pty.py" 33 101 --send typed -- podman --runtime "$(rtpath "$RT")" run --rm -it ${TSRUN_ENGINES_RUN_OPTS:-} "$PIMG" \
         sh -c "$H_WAIT_SIZE"'; echo size:$s; tty; echo READY; read x; echo got:$x; exit 5')
   expect "exit code" 5 $?
   out=$(printf '%s' "$out" | tr -d '\r')
@@ -37,8 +36,7 @@ sc_podman_03_exec() {
   expect exec hi "$(h_p exec "$n" echo hi)"
   h_p exec "$n" sh -c 'exit 4'; expect "exec exit code" 4 $?
   out=$(h_p exec -t "$n" tty | tr -d '\r'); expect_in "exec -t" /dev/pts/ "$out"
-  out=$(nsenter -t "$(nspid)" -m -n -- env CONTAINERS_CONF="$CONTAINERS_CONF" CONTAINERS_STORAGE_CONF="$CONTAINERS_STORAGE_CONF" \
-        "$HERE/pty.py" 20 70 --send yo -- podman --runtime "$(rtpath "$RT")" exec -it "$n" \
+  out=$(nsenter -t "$(nspid)" -m -n -- "$HERE/pty.py" 20 70 --send yo -- podman --runtime "$(rtpath "$RT")" exec -it "$n" \
         sh -c "$H_WAIT_SIZE"'; echo size:$s; echo READY; read x; echo got:$x' | tr -d '\r')
   expect_in "exec -it window size" "size:20 70" "$out"
   expect_in "exec -it input" "got:yo" "$out"
