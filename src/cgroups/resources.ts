@@ -24,11 +24,16 @@ export class DeviceRule {
   }
 }
 
+export const ACCOUNTING: string[] = ["memory", "pids", "cpu", "cpuacct", "blkio"];
+
 export class Resources {
   devices: DeviceRule[] = [];
   hasDevices: bool = false;
   writes: CgroupWrite[] = [];   // non-device settings (v1 file names, unified keys as raw)
   checkBeforeUpdate: bool = false;
+  // A config that names its cgroup (engines do; their stats read memory, pids, cpu and blkio
+  // from it, as runc joins every hierarchy): those controllers too, without limits.
+  accounting: bool = false;
   // The controllers the settings need. withFreezer: every container gets a freezer cgroup
   // (pause/resume, and a clean kill of a paused one); update asks without it.
   controllers(withFreezer: bool = true): string[] {
@@ -41,6 +46,7 @@ export class Resources {
       // cpu usage is accounted by cpuacct (a separate v1 hierarchy on many hosts): stats.
       if (c == "cpu" && !out.includes("cpuacct")) out.push("cpuacct");
     }
+    for (let i = 0; this.accounting && i < ACCOUNTING.length; i++) if (!out.includes(ACCOUNTING[i])) out.push(ACCOUNTING[i]);
     if (withFreezer && !out.includes("freezer")) out.push("freezer");
     return out;
   }

@@ -169,6 +169,7 @@ export function createContainer(g: Globals, req: CreateRequest): Result<Created>
   if (FEATURE_CGROUPS) {
     const res = spec.linux.resources != null ? spec.linux.resources! : new Resources();
     req.skipCgroupPermission = spec.linux.cgroupsPath.length == 0 && res.writes.length == 0;
+    res.accounting = spec.linux.cgroupsPath.length > 0;
     req.globals = g;
     const cr = planCgroups(res, spec.linux.cgroupsPath, req.id);
     if (!cr.ok) return err<Created>(cr.err!);

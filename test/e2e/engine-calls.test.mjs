@@ -180,4 +180,16 @@ test('linux.devices fileMode with the file type bits (podman --device sends 0o20
   assert.is(out, 'character special file 640\n');
 });
 
+test('a config naming its cgroup (engines) gets memory, pids, cpu and cpuacct cgroups without limits (docker stats reads them)', async () => {
+  const b = bundle({ args: ['grep', '-E', ':(memory|pids|cpu|cpuacct):', '/proc/self/cgroup'] });
+  const id = newId('acct');
+  b.config.linux.cgroupsPath = `/${id}`;
+  b.write();
+  const r = ok(rt(['run', '--bundle', b.dir, id]));
+  const lines = r.stdout.trim().split('\n');
+  assert.is(lines.length, 4, r.stdout);
+  for (const l of lines) assert.ok(l.endsWith(`:/${id}`), l);
+  await assertNoLeaks({ id, bundle: b });
+});
+
 test.run();
