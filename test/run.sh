@@ -4,24 +4,32 @@
 #   ./build.sh (bin/tsrun), the unit tests (test/unit/*.test.mjs, on build/unit.wasm) and the
 #   end-to-end tests (test/e2e/*.test.mjs, real containers). Exits non-zero on any failure.
 #
-#   bash test/run.sh                 # everything
+#   bash test/run.sh                 # everything, the engines last (TSRUN_SKIP_ENGINES=1: not them)
 #   bash test/run.sh unit            # unit tests only (no root needed)
 #   bash test/run.sh e2e             # end-to-end tests only
+#   bash test/run.sh engines         # Docker, containerd and podman with tsrun and runc
+#                                    # (test/engines/run.sh: installs the engines; minutes)
 #   bash test/run.sh test/e2e/lifecycle.test.mjs ...
 #
 # Environment: TSRUN_BIN (runtime under test; default bin/tsrun; /usr/sbin/runc validates the
 # tests themselves), TSRUN_SKIP_BUILD=1 (use the existing bin/tsrun), TSRUN_TEST_TIMEOUT
-# (seconds per test file, default 300), TSRUN_TEST_TMP (temp dir for bundles; default /tmp).
+# (seconds per test file, default 300), TSRUN_TEST_TMP (temp dir for bundles; default /tmp),
+# TSRUN_SKIP_ENGINES=1 (no engine step), TSRUN_ENGINES_TIMEOUT (seconds, default 1800).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 files=()
 want_e2e=0
-if [ $# -eq 0 ]; then set -- unit e2e; fi
+want_engines=0
+if [ $# -eq 0 ]; then
+  set -- unit e2e
+  [ "${TSRUN_SKIP_ENGINES:-}" = 1 ] || set -- unit e2e engines
+fi
 for arg in "$@"; do
   case $arg in
     unit) files+=(test/unit/*.test.mjs) ;;
     e2e) files+=(test/e2e/*.test.mjs); want_e2e=1 ;;
+    engines) want_engines=1; want_e2e=1 ;;
     *) files+=("$arg"); case $arg in *e2e*) want_e2e=1 ;; esac ;;
   esac
 done
@@ -55,6 +63,16 @@ for f in "${files[@]}"; do
     failed+=("$f")
   fi
 done
+
+# The real engines drive the runtime under test next to runc (own step: minutes, not seconds).
+if [ "$want_engines" = 1 ]; then
+  echo
+  echo "=== test/engines/run.sh"
+  files+=(test/engines/run.sh)
+  if ! timeout --kill-after=30 "${TSRUN_ENGINES_TIMEOUT:-1800}" bash test/engines/run.sh; then
+    failed+=(test/engines/run.sh)
+  fi
+fi
 
 echo
 echo "test/run.sh: ${#files[@]} test files in $(( $(date +%s) - start ))s"

@@ -72,8 +72,10 @@ if [ "$TSRUN_SECCOMP" != 1 ]; then
   TSRUN_ENGINES_RUN_OPTS="${TSRUN_ENGINES_RUN_OPTS:-} --security-opt seccomp=unconfined"
 fi
 export TSRUN_ENGINES_RUN_OPTS TSRUN_SECCOMP
+# cgroups: own names per run (concurrent runs on one host never touch each other's)
 CG_PARENT=tsrun-engines-$$      # cgroup parent of Docker's containers
-CTR_NS=tsrun-engines            # containerd namespace of the ctr scenarios
+CTR_NS=tsrun-engines-$$-ctr     # containerd namespace of the ctr scenarios (= its cgroup parent)
+PM_CG=tsrun-engines-$$-podman   # cgroup parent of podman's containers
 made_cni_dir=""; [ -d /var/lib/cni ] || made_cni_dir=1
 
 nspid() { cat "$W/ns.pid" 2>/dev/null; }
@@ -116,13 +118,13 @@ cleanup() {
   fi
   # cgroups made for the containers: Docker's parent, ctr's namespace, podman's parent; a
   # process still in one (e.g. of a --pid host container a runtime failed to stop) is killed
-  for pid in $(cat /sys/fs/cgroup/*/{"$CG_PARENT","$CTR_NS",libpod_parent}/*/cgroup.procs 2>/dev/null | sort -u); do
+  for pid in $(cat /sys/fs/cgroup/*/{"$CG_PARENT","$CTR_NS","$PM_CG"}/*/cgroup.procs 2>/dev/null | sort -u); do
     echo "engines: leftover process $pid ($(tr '\0' ' ' < "/proc/$pid/cmdline" | cut -c1-60)) in a container cgroup, killed" >&2
     kill -KILL "$pid" 2>/dev/null
   done
   sleep 0.2
   for h in /sys/fs/cgroup/*/ /sys/fs/cgroup/; do
-    for top in "$CG_PARENT" "$CTR_NS" libpod_parent; do
+    for top in "$CG_PARENT" "$CTR_NS" "$PM_CG"; do
       [ -d "$h$top" ] || continue
       find "$h$top" -depth -type d -exec rmdir {} \; 2>/dev/null
       [ -d "$h$top" ] && echo "engines: cgroup $h$top not empty, left in place" >&2
@@ -250,9 +252,9 @@ waitfor() { local i; for i in $(seq 1 100); do eval "$1" >/dev/null 2>&1 && retu
 . "$HERE/scenarios-ctr.sh"
 . "$HERE/scenarios-podman.sh"
 export -f D C pm nsrun nspid rtpath fail expect expect_in waitfor alive $(declare -F | awk '{print $3}' | grep -E '^(sc_|h_)')
-export H_WAIT_SIZE W TSRUN RUNC DOCKER_CLI CG_PARENT CTR_NS IMG CIMG PIMG HERE REPO
+export H_WAIT_SIZE W TSRUN RUNC DOCKER_CLI CG_PARENT CTR_NS PM_CG IMG CIMG PIMG HERE REPO
 
-pass_runc=0; pass_tsrun=0; total=0; regressions=()
+pass_runc=0; pass_tsrun=0; total=0; regressions=(); started=$(date +%s)
 printf '\n%-8s %-34s %-6s %-6s %s\n' engine scenario runc tsrun "seconds (runc/tsrun)"
 for engine in $ENGINES; do
   for fn in $(declare -F | awk '{print $3}' | grep -E "^sc_${engine}_"); do
@@ -281,7 +283,7 @@ for engine in $ENGINES; do
   done
 done
 echo
-echo "engines: $total scenarios; runc passed $pass_runc, tsrun passed $pass_tsrun"
+echo "engines: $total scenarios in $(( $(date +%s) - started ))s; runc passed $pass_runc, tsrun passed $pass_tsrun"
 if [ ${#regressions[@]} -gt 0 ]; then
   echo "engines: tsrun FAILED where runc passes: ${regressions[*]}" >&2
   exit 1

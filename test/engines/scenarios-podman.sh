@@ -1,7 +1,7 @@
 # podman scenarios (podman --runtime PATH; conmon drives the runtime), sourced by
 # test/engines/run.sh. Each sc_podman_* takes the runtime name (runc | tsrun).
 
-h_prun() { pm --runtime "$(rtpath "$RT")" run ${TSRUN_ENGINES_RUN_OPTS:-} "$@"; }
+h_prun() { pm --runtime "$(rtpath "$RT")" run --cgroup-parent "/$PM_CG" ${TSRUN_ENGINES_RUN_OPTS:-} "$@"; }
 h_p() { pm --runtime "$(rtpath "$RT")" "$@"; }
 h_pstate() { pm inspect -f "{{.State.$2}}" "$1"; }
 h_pclean() { pm rm -f -t 0 "$@" >/dev/null 2>&1; true; }
@@ -9,7 +9,7 @@ h_pclean() { pm rm -f -t 0 "$@" >/dev/null 2>&1; true; }
 h_prtlist() { nsrun "$(rtpath "$RT")" list -q 2>/dev/null; }
 h_pgone() {
   h_prtlist | grep -qx "$1" && fail "runtime state of $1 left behind"
-  [ -z "$(ls -d /sys/fs/cgroup/*/libpod_parent/libpod-"$1" 2>/dev/null)" ] || fail "cgroups of $1 left behind"
+  [ -z "$(ls -d /sys/fs/cgroup/*/"$PM_CG"/libpod-"$1" 2>/dev/null)" ] || fail "cgroups of $1 left behind"
   true
 }
 
@@ -21,7 +21,7 @@ sc_podman_01_run_rm_output_exit() {
 
 sc_podman_02_run_it_pty() {
   RT=$1; local out
-  out=$(nsenter -t "$(nspid)" -m -n -- "$HERE/pty.py" 33 101 --send typed -- podman --runtime "$(rtpath "$RT")" run --rm -it ${TSRUN_ENGINES_RUN_OPTS:-} "$PIMG" \
+  out=$(nsenter -t "$(nspid)" -m -n -- "$HERE/pty.py" 33 101 --send typed -- podman --runtime "$(rtpath "$RT")" run --rm -it --cgroup-parent "/$PM_CG" ${TSRUN_ENGINES_RUN_OPTS:-} "$PIMG" \
         sh -c "$H_WAIT_SIZE"'; echo size:$s; tty; echo READY; read x; echo got:$x; exit 5')
   expect "exit code" 5 $?
   out=$(printf '%s' "$out" | tr -d '\r')
