@@ -95,7 +95,7 @@ export function layout(res: Resources, entries: string[], withFreezer: bool): Re
       continue;
     }
     if (ctl == "cpuacct") continue;  // only for stats; v2 accounts cpu in every cgroup
-    if (res.accounting && ACCOUNTING.includes(ctl) && res.firstField(ctl).length == 0) continue;  // not on this host: no stats
+    if (res.accounting && ACCOUNTING.includes(ctl) && !res.sets(ctl)) continue;  // not on this host: no stats
     const field = res.firstField(ctl);
     if (v2dir.length == 0 || ctl == "freezer" || ctl == "devices") {
       return err<CgroupDir[]>(fail(field.length > 0 ? field : "cgroups", "", "the " + ctl + " cgroup controller is not mounted on this host"));

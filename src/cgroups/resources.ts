@@ -50,6 +50,11 @@ export class Resources {
     if (withFreezer && !out.includes("freezer")) out.push("freezer");
     return out;
   }
+  // A setting (not a raw unified key) for this controller.
+  sets(controller: string): bool {
+    for (let i = 0; i < this.writes.length; i++) if (!this.writes[i].raw && this.writes[i].controller == controller) return true;
+    return false;
+  }
   firstField(controller: string): string {
     for (let i = 0; i < this.writes.length; i++) if (this.writes[i].controller == controller) return this.writes[i].field;
     return controller == "devices" ? "linux.resources.devices" : "";

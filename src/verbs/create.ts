@@ -169,7 +169,8 @@ export function createContainer(g: Globals, req: CreateRequest): Result<Created>
   if (FEATURE_CGROUPS) {
     const res = spec.linux.resources != null ? spec.linux.resources! : new Resources();
     req.skipCgroupPermission = spec.linux.cgroupsPath.length == 0 && res.writes.length == 0;
-    res.accounting = spec.linux.cgroupsPath.length > 0;
+    // (rootless: only what is delegated, as runc; accounting cgroups would not be)
+    res.accounting = spec.linux.cgroupsPath.length > 0 && !g.rootlessCgroups();
     req.globals = g;
     const cr = planCgroups(res, spec.linux.cgroupsPath, req.id);
     if (!cr.ok) return err<Created>(cr.err!);
