@@ -6,7 +6,7 @@
 #
 # What it does, on a fresh Debian machine:
 #   1. installs the engines from Debian packages when missing (docker.io, containerd, podman,
-#      conmon, catatonit, CNI plugins, tini, iptables, runc, busybox-static)
+#      conmon, catatonit, CNI plugins, tini, iptables, iproute2, runc, busybox-static)
 #   2. starts containerd and dockerd in a private mount + network namespace (docker0, NAT,
 #      the engines' /run and CNI state exist only there), with tsrun registered as a Docker
 #      runtime (daemon.json "runtimes"); ctr uses --runc-binary, podman --runtime
@@ -36,7 +36,7 @@ ENGINES=${TSRUN_ENGINES:-docker ctr podman}
 ONLY=${TSRUN_ENGINES_ONLY:-}
 
 # ------------------------------------------------------------------ 1. packages
-pkgs="docker.io containerd runc tini iptables busybox-static python3"
+pkgs="docker.io containerd runc tini iptables iproute2 busybox-static python3"
 case " $ENGINES " in *" podman "*) pkgs="$pkgs podman conmon catatonit containernetworking-plugins" ;; esac
 missing=""
 for p in $pkgs; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
