@@ -77,6 +77,8 @@ CG_PARENT=tsrun-engines-$$      # cgroup parent of Docker's containers
 CTR_NS=tsrun-engines-$$-ctr     # containerd namespace of the ctr scenarios (= its cgroup parent)
 PM_CG=tsrun-engines-$$-podman   # cgroup parent of podman's containers
 made_cni_dir=""; [ -d /var/lib/cni ] || made_cni_dir=1
+# podman (cgroupfs manager) puts conmon in a top-level "conmon" cgroup: removed if this run made it
+made_conmon_cg=""; [ -d /sys/fs/cgroup/pids/conmon ] || [ -d /sys/fs/cgroup/conmon ] || made_conmon_cg=1
 
 nspid() { cat "$W/ns.pid" 2>/dev/null; }
 nsrun() { nsenter -t "$(nspid)" -m -n -- "$@"; }
@@ -129,6 +131,7 @@ cleanup() {
       find "$h$top" -depth -type d -exec rmdir {} \; 2>/dev/null
       [ -d "$h$top" ] && echo "engines: cgroup $h$top not empty, left in place" >&2
     done
+    [ -n "$made_conmon_cg" ] && [ -d "${h}conmon" ] && rmdir "${h}conmon" 2>/dev/null
   done
   # the namespace's mounts went with it; its files stay in $W
   rm -rf "$W"
