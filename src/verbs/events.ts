@@ -4,7 +4,7 @@
 // eventfd; v2: memory.events, whose changes wake poll). Ends when init exits. `--stats`:
 // one stats event, then exit. `stats ID`: the stats object alone (runc has no such verb).
 import * as sys from "../sys/syscall";
-import { Failure, fail, sysFail } from "../errors/failure";
+import { Failure, Result, err, fail, ok, sysFail } from "../errors/failure";
 import { EINTR } from "../errors/errno";
 import { Globals } from "../cli/globals";
 import { print, writeExisting } from "../sys/io";
@@ -92,17 +92,25 @@ function oomWatch(st: ContainerState): i64 {
   return efd;
 }
 
-export function events(g: Globals, id: string, once: bool, interval: string): Failure | null {
-  const ms = parseDurationMs(interval);
-  if (ms <= 0) return fail("events", "--interval", "invalid duration \"" + interval + "\" (e.g. 5s, 500ms)");
+// The state of a container that is not stopped and has cgroups to read (events, stats).
+function runningWithCgroups(g: Globals, id: string, verb: string): Result<ContainerState> {
   const r = loadContainer(g, id);
-  if (r.err != null) { if (r.dirfd >= 0) sys.close(r.dirfd); return r.err; }
+  if (r.err != null) { if (r.dirfd >= 0) sys.close(r.dirfd); return err<ContainerState>(r.err!); }
   const c = r.loaded!;
   const st = c.state;
   const status = c.status;
   c.close();
-  if (status == Status.Stopped) return fail("events", id, "the container is not running");
-  if (st.cgroupAll.length == 0) return fail("events", id, "the container has no cgroups");
+  if (status == Status.Stopped) return err<ContainerState>(fail(verb, id, "the container is not running"));
+  if (st.cgroupAll.length == 0) return err<ContainerState>(fail(verb, id, "the container has no cgroups"));
+  return ok<ContainerState>(st);
+}
+
+export function events(g: Globals, id: string, once: bool, interval: string): Failure | null {
+  const ms = parseDurationMs(interval);
+  if (ms <= 0) return fail("events", "--interval", "invalid duration \"" + interval + "\" (e.g. 5s, 500ms)");
+  const r = runningWithCgroups(g, id, "events");
+  if (r.err != null) return r.err;
+  const st = r.value;
   if (once) { print(statsEvent(st) + "\n"); return null; }
 
   const pidfd = sys.pidfdOpen(st.pid, 0);
@@ -136,14 +144,9 @@ export function events(g: Globals, id: string, once: bool, interval: string): Fa
 }
 
 export function stats(g: Globals, id: string): Failure | null {
-  const r = loadContainer(g, id);
-  if (r.err != null) { if (r.dirfd >= 0) sys.close(r.dirfd); return r.err; }
-  const c = r.loaded!;
-  const st = c.state;
-  const status = c.status;
-  c.close();
-  if (status == Status.Stopped) return fail("stats", id, "the container is not running");
-  if (st.cgroupAll.length == 0) return fail("stats", id, "the container has no cgroups");
+  const r = runningWithCgroups(g, id, "stats");
+  if (r.err != null) return r.err;
+  const st = r.value;
   print(statsJson(st.cgroupAll, st.cgroupV2) + "\n");
   return null;
 }
