@@ -22,7 +22,7 @@ export const EPERM = 1, ENOENT = 2, ESRCH = 3, EINTR = 4, EIO = 5, ENXIO = 6, E2
   EBADF = 9, ECHILD = 10, EAGAIN = 11, ENOMEM = 12, EACCES = 13, EFAULT = 14, EBUSY = 16, EEXIST = 17,
   EXDEV = 18, ENODEV = 19, ENOTDIR = 20, EISDIR = 21, EINVAL = 22, EMFILE = 24, ENOTTY = 25, ETXTBSY = 26,
   ENOSPC = 28, EROFS = 30, EPIPE = 32, ERANGE = 34, ENAMETOOLONG = 36, ENOSYS = 38, ENOTEMPTY = 39,
-  ELOOP = 40, EOPNOTSUPP = 95, ECONNREFUSED = 111, ETIMEDOUT = 110;
+  ELOOP = 40, EOPNOTSUPP = 95, ECONNREFUSED = 111, ETIMEDOUT = 110, ECONNRESET = 104;
 
 export function errnoName(e: i32): string {
   if (e > 0 && e < NAMES.length) return NAMES[e];
@@ -30,6 +30,7 @@ export function errnoName(e: i32): string {
   if (e == 75) return "EOVERFLOW";
   if (e == ETIMEDOUT) return "ETIMEDOUT";
   if (e == ECONNREFUSED) return "ECONNREFUSED";
+  if (e == ECONNRESET) return "ECONNRESET";
   if (e == 18 + 95) return "EHOSTUNREACH";
   return "errno " + e.toString();
 }
@@ -40,5 +41,6 @@ export function errnoText(e: i32): string {
   if (e == 75) return "value too large for defined data type";
   if (e == ETIMEDOUT) return "timed out";
   if (e == ECONNREFUSED) return "connection refused";
+  if (e == ECONNRESET) return "connection reset by peer";
   return "error " + e.toString();
 }

@@ -3,7 +3,7 @@
 import { forkProcess } from "../sys/process";
 import * as sys from "../sys/syscall";
 import { Failure, Result, ok, err, sysFail, fail } from "../errors/failure";
-import { EINTR, ECHILD } from "../errors/errno";
+import { EINTR, ECHILD, ECONNRESET } from "../errors/errno";
 import { writeExisting, writeString } from "../sys/io";
 import { Plan } from "../plan/plan";
 import { IdMapping } from "../spec/model";
@@ -117,8 +117,9 @@ export function awaitInit(c: Child, agent: Agent | null): Failure | null {
     if (f != null) { sys.close(c.syncFd); return f; }
   }
   sys.close(c.syncFd);
-  if (n < 0) return sysFail("read from", "container init", n);
-  if (n == 0) return fail("container init", "", "exited before it was ready");
+  // ECONNRESET: init died with our messages still unread in its queue; that is an exit too.
+  if (n < 0 && n != -ECONNRESET) return sysFail("read from", "container init", n);
+  if (n <= 0) return fail("container init", "", "exited before it was ready");
   if (load<u8>(p) == 0) return null;
   return new Failure(String.UTF8.decodeUnsafe(p + 1, <usize>n - 1), "", 0);
 }
