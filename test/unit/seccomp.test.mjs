@@ -103,6 +103,39 @@ test('archs: a foreign arch and unlisted ABIs get SCMP_ACT_KILL; listed ABIs use
   assert.is(run(all, { nr: X32 + NRX32.getppid }).ret, ALLOW);
 });
 
+test('syscalls newer than the 6.1 headers: each ABI gets the kernel table\'s number (6.18)', () => {
+  // Numbers written out here, not read from the table: arch/x86/entry/syscalls/syscall_{64,32}.tbl.
+  const sc = {
+    defaultAction: 'SCMP_ACT_ALLOW', architectures: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32'],
+    syscalls: [
+      { names: ['fchmodat2'], action: 'SCMP_ACT_ERRNO', errnoRet: 11 },
+      { names: ['mseal'], action: 'SCMP_ACT_ERRNO', errnoRet: 12 },
+      { names: ['uprobe', 'file_setattr', 'map_shadow_stack'], action: 'SCMP_ACT_ERRNO', errnoRet: 13 },
+    ],
+  };
+  const prog = compile(sc);
+  const want = { 452: 11, 462: 12, 469: 13, 453: 13 };
+  for (let nr = 440; nr < 475; nr++) {
+    const w = want[nr] ? ERRNO | want[nr] : ALLOW;
+    assert.is(run(prog, { nr }).ret, w, `x86_64 ${nr}`);
+    assert.is(run(prog, { nr, arch: AUDIT_I386 }).ret, w, `i386 ${nr}`);
+    assert.is(run(prog, { nr: X32 + nr }).ret, w, `x32 ${nr}`);
+  }
+  // uprobe (336) is x86_64 and x32 only; on i386 336 is a different, older syscall.
+  assert.is(run(prog, { nr: 336 }).ret, ERRNO | 13);
+  assert.is(run(prog, { nr: X32 + 336 }).ret, ERRNO | 13);
+  assert.is(run(prog, { nr: 336, arch: AUDIT_I386 }).ret, ALLOW);
+  assert.is(run(prog, { nr: 335 }).ret, ALLOW, 'uretprobe is not named');
+  const t = { cachestat: 451, futex_wake: 454, futex_wait: 455, futex_requeue: 456, statmount: 457, listmount: 458,
+    lsm_get_self_attr: 459, lsm_set_self_attr: 460, lsm_list_modules: 461, setxattrat: 463, getxattrat: 464,
+    listxattrat: 465, removexattrat: 466, open_tree_attr: 467, file_getattr: 468, uretprobe: 335 };
+  for (const [name, nr] of Object.entries(t)) {
+    assert.is(NR64[name], nr, name);
+    assert.is(NRX32[name], nr, `x32 ${name}`);
+    assert.is(NR32[name], nr >= 451 ? nr : undefined, `i386 ${name}`);
+  }
+});
+
 test('ENOSYS above the highest syscall the profile names (non-permissive default only); defaultErrnoRet', () => {
   const prog = compile({ defaultAction: 'SCMP_ACT_ERRNO', defaultErrnoRet: 13, syscalls: [{ names: ['read', 'write', 'openat'], action: 'SCMP_ACT_ALLOW' }] });
   assert.is(run(prog, { nr: NR64.read }).ret, ALLOW);
