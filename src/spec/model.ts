@@ -4,6 +4,7 @@ import { JValue } from "../json/value";
 import { Resources } from "../cgroups/resources";
 import { Scheduler } from "./procextra";
 import { Seccomp } from "../seccomp/model";
+import { IntelRdt } from "../resctrl/schema";
 
 export class User {
   uid: u32 = 0;
@@ -126,7 +127,7 @@ export class Linux {
   seccomp: Seccomp | null = null;
   timeOffsets: string = "";        // timens_offsets text, "" when none
   personality: i32 = -1;           // personality(2) value, -1: unchanged
-  intelRdt: JValue | null = null;
+  intelRdt: IntelRdt | null = null;
 
   nsFlags(): i32 {
     let f = 0;

@@ -8,6 +8,7 @@ import { capNumber } from "./caps";
 import { applyMountOptions, propagationFlags } from "./mountopts";
 import { parseResources } from "../cgroups/resources";
 import { parseSeccomp } from "../seccomp/parse";
+import { parseIntelRdt } from "../resctrl/schema";
 import { FEATURE_CGROUPS, FEATURE_HOOKS, FEATURE_TERMINAL, FEATURE_SECCOMP, BUILD_NAME } from "../features";
 import { parseScheduler, parseIoPriority, parseCpuList, parseTimeOffsets, parsePersonality } from "./procextra";
 
@@ -439,8 +440,9 @@ function parseLinux(c: Checker, lx: JValue, s: Spec): void {
   if (to != null) L.timeOffsets = parseTimeOffsets(c, to);
   const pers = c.object(lx.get("personality"), "linux.personality", false);
   if (pers != null) L.personality = parsePersonality(c, pers);
-  L.intelRdt = lx.get("intelRdt");
-  if (L.intelRdt != null && L.intelRdt!.kind == Kind.Null) L.intelRdt = null;
+  const rdt = c.object(lx.get("intelRdt"), "linux.intelRdt", false);
+  if (rdt != null && FEATURE_CGROUPS) L.intelRdt = parseIntelRdt(c, rdt);
+  else if (rdt != null) c.bad("linux.intelRdt", "Intel RDT is not in this build of tsrun (" + BUILD_NAME + ")");
 }
 
 const IPC_SYSCTLS: string[] = ["kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
@@ -487,7 +489,6 @@ function crossCheck(s: Spec): Failure | null {
     const t = L.namespace("time");
     if (t == null || t.path.length > 0) return bad("linux.timeOffsets", "needs a new time namespace (linux.namespaces)");
   }
-  if (L.intelRdt != null) return bad("linux.intelRdt", "is not supported on this host");
   // process.apparmorProfile, process.selinuxLabel, linux.mountLabel: applied (or dropped
   // where the LSM is not enabled) by plan/compile.ts and linux/lsm.ts.
   return null;

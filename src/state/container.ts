@@ -27,6 +27,9 @@ export class ContainerState {
   seccomp: bool = false;      // seccomp.bpf holds the filter (exec applies it too)
   seccompListener: string = "";  // linux.seccomp.listenerPath when the filter notifies
   seccompMetadata: string = "";
+  rdtGroup: string = "";      // the resctrl group init was put in (linux.intelRdt), or ""
+  rdtCreated: bool = false;   // tsrun made rdtGroup: delete removes it
+  rdtMon: string = "";        // its monitoring group (removed by delete), or ""
   poststart: Hook[] = [];
   poststop: Hook[] = [];
   annotationKeys: string[] = [];
@@ -56,6 +59,9 @@ export class ContainerState {
     if (this.notifySocket.length > 0) w.kstr("notifySocket", this.notifySocket);
     if (this.seccomp) w.kbool("seccomp", true);
     if (this.seccompListener.length > 0) w.kstr("seccompListener", this.seccompListener).kstr("seccompMetadata", this.seccompMetadata);
+    if (this.rdtGroup.length > 0) w.kstr("rdtGroup", this.rdtGroup);
+    if (this.rdtCreated) w.kbool("rdtCreated", true);
+    if (this.rdtMon.length > 0) w.kstr("rdtMon", this.rdtMon);
     if (this.poststart.length > 0) writeHooks(w, "poststart", this.poststart);
     if (this.poststop.length > 0) writeHooks(w, "poststop", this.poststop);
     w.key("annotations").beginObject();
@@ -86,6 +92,10 @@ export class ContainerState {
     s.seccompListener = text(v, "seccompListener");
     s.seccompMetadata = text(v, "seccompMetadata");
     s.freezerDir = text(v, "freezerDir");
+    s.rdtGroup = text(v, "rdtGroup");
+    const rc = v.get("rdtCreated");
+    s.rdtCreated = rc != null && rc.bool;
+    s.rdtMon = text(v, "rdtMon");
     const ca = v.get("cgroupAll");
     if (ca != null) for (let i = 0; i < ca.items.length; i++) s.cgroupAll.push(ca.items[i].text);
     const pz = v.get("paused");

@@ -20,3 +20,9 @@ export function joinStrings(parts: string[], sep: string): string {
   }
   return String.UTF16.decodeUnsafe(base, <usize>units << 1);
 }
+
+// Whitespace trimmed at both ends. (AssemblyScript 0.28's String#trim stops early when the
+// leading run is long relative to the rest: "    MB".trim() is " MB".)
+export function trimSpaces(s: string): string {
+  return s.trimStart().trimEnd();
+}

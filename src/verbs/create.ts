@@ -41,6 +41,7 @@ import { joinStrings } from "../util/strings";
 import { Agent } from "../seccomp/agent";
 import { saveFilter } from "../seccomp/persist";
 import { SECCOMP_FILE } from "../state/store";
+import { RdtPlan, planRdt, applyRdt, removeRdt } from "../resctrl/manager";
 
 export class CreateRequest {
   id: string = "";
@@ -186,6 +187,14 @@ export function createContainer(g: Globals, req: CreateRequest): Result<Created>
     }
   }
 
+  // linux.intelRdt: resctrl found and the request checked before anything exists.
+  let rdt: RdtPlan | null = null;
+  if (FEATURE_CGROUPS && spec.linux.intelRdt != null) {
+    const rr = planRdt(spec.linux.intelRdt!, req.id);
+    if (!rr.ok) return err<Created>(rr.err!);
+    rdt = rr.value;
+  }
+
   debug(g, "create " + req.id + ": bundle " + bundle + ", clone3 flags 0x" + plan.cloneFlags.toString(16) +
     ", " + plan.mounts.length.toString() + " mounts, " + plan.devices.length.toString() + " devices" +
     (cg != null ? ", cgroups " + joinStrings(cgroupPaths(cg!), " ") : ""));
@@ -210,7 +219,7 @@ export function createContainer(g: Globals, req: CreateRequest): Result<Created>
   }
 
   const master = new FdBox();
-  const f = startInit(store, dirfd, req, spec, plan, bundle, cg, master);
+  const f = startInit(store, dirfd, req, spec, plan, bundle, cg, rdt, master);
   if (!f.ok) {
     // Poststop hooks run after a failed create too (runtime-spec lifecycle steps 12-13).
     const st = new ContainerState();
@@ -254,7 +263,7 @@ function cgroupPaths(cg: CgroupPlan): string[] {
   return out;
 }
 
-function startInit(store: Store, dirfd: i32, req: CreateRequest, spec: Spec, plan: Plan, bundle: string, cg: CgroupPlan | null, masterOut: FdBox): Result<ContainerState> {
+function startInit(store: Store, dirfd: i32, req: CreateRequest, spec: Spec, plan: Plan, bundle: string, cg: CgroupPlan | null, rdt: RdtPlan | null, masterOut: FdBox): Result<ContainerState> {
   let rc = sys.mknodat(dirfd, FIFO, sys.S_IFIFO | 0o622, 0);
   if (rc < 0) return err<ContainerState>(sysFail("mkfifo", store.dirOf(req.id) + "/" + FIFO, rc));
   const fifo = sys.openat(dirfd, FIFO, sys.O_RDWR | sys.O_CLOEXEC);
@@ -352,6 +361,7 @@ function startInit(store: Store, dirfd: i32, req: CreateRequest, spec: Spec, pla
     st.cgroupAll = cg!.allDirs;
     st.cgroupV2 = cg!.v2;
   }
+  if (rdt != null) { st.rdtGroup = rdt!.group; st.rdtCreated = !rdt!.exists; st.rdtMon = rdt!.mon; }
   f = store.save(dirfd, st);
   if (f == null && cg != null) {
     if (!cg!.v2) f = applyCgroups(cg!, child.pid);  // pure v2: made before the clone
@@ -367,6 +377,11 @@ function startInit(store: Store, dirfd: i32, req: CreateRequest, spec: Spec, pla
     }
     st.cgroupDirs = cg!.created;
     if (f == null && !same) f = store.save(dirfd, st);
+  }
+  if (f == null && rdt != null) {
+    f = applyRdt(rdt!, child.pid);
+    // (a group made by someone else meanwhile is not ours to remove)
+    if (st.rdtCreated != rdt!.created) { st.rdtCreated = rdt!.created; if (f == null) f = store.save(dirfd, st); }
   }
   if (FEATURE_HOOKS && f == null && (spec.hooks.prestart.length > 0 || spec.hooks.createRuntime.length > 0)) {
     const creating = stateJson(st, Status.Creating, 0);
@@ -397,6 +412,7 @@ function startInit(store: Store, dirfd: i32, req: CreateRequest, spec: Spec, pla
       f = fail("container init", "", "was killed by the OOM killer before it was ready: linux.resources.memory.limit is too low");
     }
     if (cg != null) removeCgroups(cg!.created);
+    if (rdt != null) removeRdt(rdt!.mon, rdt!.created ? rdt!.group : "");
     return err<ContainerState>(f!);
   }
   return ok<ContainerState>(st);

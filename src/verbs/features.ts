@@ -56,7 +56,8 @@ export function featuresJson(): string {
   // Supported by this runtime (applied where the host enables the LSM; see linux/lsm.ts).
   w.key("apparmor").beginObject().kbool("enabled", true).endObject();
   w.key("selinux").beginObject().kbool("enabled", true).endObject();
-  w.key("intelRdt").beginObject().kbool("enabled", false).kbool("schemata", false).kbool("monitoring", false).endObject();
+  // Supported by this runtime (needs a mounted resctrl at create; see resctrl/manager.ts).
+  w.key("intelRdt").beginObject().kbool("enabled", true).kbool("schemata", true).kbool("monitoring", true).endObject();
   w.key("memoryPolicy").beginObject().kstrs("modes", []).kstrs("flags", []).endObject();
   w.key("mountExtensions").beginObject().key("idmap").beginObject().kbool("enabled", true).endObject().endObject();
   w.key("netDevices").beginObject().kbool("enabled", false).endObject();

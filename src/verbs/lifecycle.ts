@@ -10,6 +10,7 @@ import { bindNotify, forwardReady, NOTIFY_DIR } from "../linux/notify";
 import { loadContainer, Loaded, parseSignal, signalInit, signalAll, waitInitExit } from "./common";
 import { SIGKILL, SIGTERM } from "../linux/consts";
 import { removeCgroups, setFrozen, killCgroup } from "../cgroups/manager";
+import { removeRdt } from "../resctrl/manager";
 import { ContainerState } from "../state/container";
 import { FEATURE_HOOKS, FEATURE_CGROUPS } from "../features";
 import { runHook, runHooks } from "../hooks/run";
@@ -141,6 +142,7 @@ export function removeLoaded(g: Globals, c: Loaded, force: bool): Failure | null
     killAll(c, SIGKILL);
   }
   let f: Failure | null = FEATURE_CGROUPS ? removeCgroups(c.state.cgroupDirs) : null;
+  if (FEATURE_CGROUPS && f == null && c.state.rdtGroup.length > 0) f = removeRdt(c.state.rdtMon, c.state.rdtCreated ? c.state.rdtGroup : "");
   if (f == null) f = c.store.remove(id, c.dirfd, c.state);
   if (f != null) return f;
   // poststop: failures are warnings; the container is gone either way.

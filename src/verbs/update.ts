@@ -12,6 +12,9 @@ import { updateCgroups } from "../cgroups/manager";
 import { Status } from "../state/status";
 import { loadContainer } from "./common";
 import { joinStrings } from "../util/strings";
+import { ContainerState } from "../state/container";
+import { schemaLineError, resourceOf } from "../resctrl/schema";
+import { findResctrl, writeSchemata } from "../resctrl/manager";
 
 // "64m", "1G", "1048576", "-1" -> bytes (runc's RAMInBytes units, binary multiples).
 export function parseBytes(s: string): i64 {
@@ -40,9 +43,6 @@ const GROUPS: string[] = ["memory", "cpu", "pids", "blockIO"];
 
 // The single-resource flags as a linux.resources JSON text (values checked by parseResources).
 function flagsJson(p: Parsed): Result<string> {
-  if (p.has("l3-cache-schema") || p.has("mem-bw-schema")) {
-    return err<string>(fail("update", p.has("l3-cache-schema") ? "--l3-cache-schema" : "--mem-bw-schema", "Intel RDT (resctrl) is not supported by tsrun"));
-  }
   const parts: string[] = [];
   for (let g = 0; g < GROUPS.length; g++) {
     const fields: string[] = [];
@@ -66,7 +66,36 @@ function flagsJson(p: Parsed): Result<string> {
   return ok<string>("{" + joinStrings(parts, ",") + "}");
 }
 
+// --l3-cache-schema / --mem-bw-schema: the schema lines to write to the container's resctrl
+// group (checked as linux.intelRdt's are).
+function rdtLines(p: Parsed): Result<string[]> {
+  const out: string[] = [];
+  const flags = ["l3-cache-schema", "mem-bw-schema"];
+  for (let i = 0; i < flags.length; i++) {
+    if (!p.has(flags[i])) continue;
+    const v = p.get(flags[i]);
+    let why = schemaLineError(v);
+    if (why.length == 0 && i == 0 && !resourceOf(v).startsWith("L3")) why = "must be an L3 schema (\"L3:<cache id>=<bitmask>;...\")";
+    if (why.length == 0 && i == 1 && resourceOf(v) != "MB") why = "must start with \"MB:\" (\"MB:<cache id>=<bandwidth>;...\")";
+    if (why.length > 0) return err<string[]>(fail("update", "--" + flags[i], why));
+    out.push(v);
+  }
+  return ok<string[]>(out);
+}
+
+// Rewrites the schemata of the container's resctrl group (the kernel keeps the lines of
+// resources not written).
+function updateRdt(st: ContainerState, id: string, lines: string[]): Failure | null {
+  if (st.rdtGroup.length == 0) return fail("update", id, "the container has no Intel RDT group (linux.intelRdt was not set at create)");
+  const rr = findResctrl();
+  if (!rr.ok) return rr.err;
+  return writeSchemata(rr.value, st.rdtGroup, lines);
+}
+
 export function update(g: Globals, id: string, p: Parsed): Failure | null {
+  const rl = rdtLines(p);
+  if (!rl.ok) return rl.err;
+  const rdt = rl.value;
   let buf: ArrayBuffer;
   let what = "--resources";
   if (p.has("resources")) {
@@ -78,6 +107,8 @@ export function update(g: Globals, id: string, p: Parsed): Failure | null {
   } else {
     const j = flagsJson(p);
     if (!j.ok) return j.err;
+    // Only RDT flags: no cgroup update (a container may have an RDT group and no cgroups).
+    if (rdt.length > 0 && j.value == "{}") return updateRdtOnly(g, id, rdt);
     buf = String.UTF8.encode(j.value);
   }
   const jr = parseJsonBuffer(buf, what);
@@ -94,6 +125,7 @@ export function update(g: Globals, id: string, p: Parsed): Failure | null {
   let f: Failure | null = null;
   if (ct.status == Status.Stopped) f = fail("update", id, "the container is stopped");
   else if (ct.state.cgroupAll.length == 0) f = fail("update", id, "the container has no cgroups");
+  if (f == null && rdt.length > 0) f = updateRdt(ct.state, id, rdt);
   if (f == null) {
     const created: string[] = [];
     f = updateCgroups(res, ct.state.cgroupAll, ct.state.freezerDir, created);
@@ -103,6 +135,15 @@ export function update(g: Globals, id: string, p: Parsed): Failure | null {
       if (f == null) f = sf;
     }
   }
+  ct.close();
+  return f;
+}
+
+function updateRdtOnly(g: Globals, id: string, lines: string[]): Failure | null {
+  const lr = loadContainer(g, id);
+  if (lr.err != null) { if (lr.dirfd >= 0) sys.close(lr.dirfd); return lr.err; }
+  const ct = lr.loaded!;
+  const f = ct.status == Status.Stopped ? fail("update", id, "the container is stopped") : updateRdt(ct.state, id, lines);
   ct.close();
   return f;
 }

@@ -181,7 +181,7 @@ test('update applies runc\'s flags and --resources; bad values are refused by na
     assert.match(fails(rt(['update', '--cpuset-cpus', 'abc', id])), /cpu\.cpus: "abc" is not a cpu list/);
     assert.match(fails(rt(['update', '-r', '-', id], { input: '{"memory":{"limit":-7}}' })), /memory\.limit: is out of range: -7/);
     assert.match(fails(rt(['update', '-r', '-', id], { input: '{"memory":{"limit":4096,"checkBeforeUpdate":true}}' })), /below the current usage/);
-    assert.match(fails(rt(['update', '--l3-cache-schema', 'L3:0=f', id])), /Intel RDT/);
+    assert.match(fails(rt(['update', '--l3-cache-schema', 'L3:0=f', id])), /no Intel RDT group/);
   }
   const dirs = cgroupDirsOf(pid);
   ok(rt(['delete', '--force', id]));

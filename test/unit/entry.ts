@@ -236,3 +236,25 @@ export function seccompCheck(input: string): string {
   if (c.err != null) return c.err!.message();
   return s == null ? "off" : "ok";
 }
+
+// ---- Intel RDT (resctrl/schema.ts) ----------------------------------------------------
+
+import { schemaLineError, schemataMismatch, groupDir, monDir, resctrlMount } from "../../src/resctrl/schema";
+
+// "" when a schema line is well formed, else why not.
+export function rdtLine(line: string): string { return schemaLineError(line); }
+// The first wanted line (wanted joined by "\n") the current schemata text lacks, or "".
+export function rdtMismatch(wanted: string, current: string): string { return schemataMismatch(wanted.split("\n"), current); }
+export function rdtGroupDir(root: string, closID: string, id: string): string { return groupDir(root, closID, id); }
+export function rdtMonDir(group: string, id: string): string { return monDir(group, id); }
+export function rdtMount(mountinfo: string): string { return resctrlMount(mountinfo); }
+// The parsed linux.intelRdt of a config, as "closID|lines joined by ;;|monitoring", or the error.
+export function rdtParsed(input: string): string {
+  const r = parseJsonBuffer(String.UTF8.encode(input), "config.json");
+  if (r.err != null) return r.err!.message();
+  const s = parseSpec(r.value!, 40);
+  if (!s.ok) return s.err!.message();
+  const rdt = s.value.linux.intelRdt;
+  if (rdt == null) return "none";
+  return rdt.closID + "|" + rdt.lines().join(";;") + "|" + (rdt.enableMonitoring ? "mon" : "");
+}
