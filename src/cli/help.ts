@@ -32,8 +32,10 @@ const USAGE: string[] = [
   "tsrun resume ID",
   "tsrun update [--resources|-r FILE|-] [--memory B] [--memory-swap B] [--memory-reservation B] [--kernel-memory B]\n" +
   "             [--kernel-memory-tcp B] [--cpu-share N] [--cpu-quota US] [--cpu-period US] [--cpu-rt-runtime US]\n" +
-  "             [--cpu-rt-period US] [--cpuset-cpus LIST] [--cpuset-mems LIST] [--pids-limit N] [--blkio-weight N] ID\n" +
-  "       (--resources: a linux.resources JSON object; 0 or absent = unchanged; B: bytes, with k/m/g/t)",
+  "             [--cpu-rt-period US] [--cpuset-cpus LIST] [--cpuset-mems LIST] [--pids-limit N] [--blkio-weight N]\n" +
+  "             [--l3-cache-schema L3:ID=MASK;...] [--mem-bw-schema MB:ID=N;...] ID\n" +
+  "       (--resources: a linux.resources JSON object; 0 or absent = unchanged; B: bytes, with k/m/g/t;\n" +
+  "        the schemas: Intel RDT, for a container created with linux.intelRdt)",
   "tsrun events [--stats] [--interval DURATION] ID   (default interval 5s; --stats: one stats event, then exit)",
   "tsrun stats ID",
   "tsrun state ID",

@@ -441,7 +441,7 @@ function parseLinux(c: Checker, lx: JValue, s: Spec): void {
   const pers = c.object(lx.get("personality"), "linux.personality", false);
   if (pers != null) L.personality = parsePersonality(c, pers);
   const rdt = c.object(lx.get("intelRdt"), "linux.intelRdt", false);
-  if (rdt != null && FEATURE_CGROUPS) L.intelRdt = parseIntelRdt(c, rdt);
+  if (FEATURE_CGROUPS && rdt != null) L.intelRdt = parseIntelRdt(c, rdt);
   else if (rdt != null) c.bad("linux.intelRdt", "Intel RDT is not in this build of tsrun (" + BUILD_NAME + ")");
 }
 

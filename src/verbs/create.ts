@@ -378,7 +378,7 @@ function startInit(store: Store, dirfd: i32, req: CreateRequest, spec: Spec, pla
     st.cgroupDirs = cg!.created;
     if (f == null && !same) f = store.save(dirfd, st);
   }
-  if (f == null && rdt != null) {
+  if (FEATURE_CGROUPS && f == null && rdt != null) {
     f = applyRdt(rdt!, child.pid);
     // (a group made by someone else meanwhile is not ours to remove)
     if (st.rdtCreated != rdt!.created) { st.rdtCreated = rdt!.created; if (f == null) f = store.save(dirfd, st); }
@@ -412,7 +412,7 @@ function startInit(store: Store, dirfd: i32, req: CreateRequest, spec: Spec, pla
       f = fail("container init", "", "was killed by the OOM killer before it was ready: linux.resources.memory.limit is too low");
     }
     if (cg != null) removeCgroups(cg!.created);
-    if (rdt != null) removeRdt(rdt!.mon, rdt!.created ? rdt!.group : "");
+    if (FEATURE_CGROUPS && rdt != null) removeRdt(rdt!.mon, rdt!.created ? rdt!.group : "");
     return err<ContainerState>(f!);
   }
   return ok<ContainerState>(st);
