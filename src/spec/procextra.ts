@@ -2,6 +2,7 @@
 // linux.timeOffsets: parsed into what the kernel calls take.
 import { JValue, Kind } from "../json/value";
 import { Checker } from "./parse";
+import { trimSpaces } from "../util/strings";
 
 export class Scheduler {
   policy: u32 = 0;
@@ -52,7 +53,7 @@ export function parseCpuList(list: string): Uint64Array | null {
   const mask = new Uint64Array(16);
   const parts = list.split(",");
   for (let i = 0; i < parts.length; i++) {
-    const p = parts[i].trim();
+    const p = trimSpaces(parts[i]);
     if (p.length == 0) return null;
     const dash = p.indexOf("-");
     const a = dash < 0 ? p : p.substring(0, dash), b = dash < 0 ? p : p.substring(dash + 1);

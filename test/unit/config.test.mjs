@@ -22,6 +22,11 @@ test('the baseline config (runc spec, adjusted) is valid', () => {
   assert.is(check(() => {}), 'ok');
 });
 
+test('process.execCPUAffinity lists: spaces around entries are fine (AssemblyScript\'s trim() is not used)', () => {
+  assert.is(check((c) => { c.process.execCPUAffinity = { initial: '0,    1', final: '  0-1 ,   0' }; }), 'ok');
+  rejects((c) => { c.process.execCPUAffinity = { final: '0,,1' }; }, /process\.execCPUAffinity\.final: is not a CPU list: 0,,1/, 'empty entry');
+});
+
 test('errors name the JSON path of the field', () => {
   rejects((c) => { c.process.args = []; }, /process\.args: must be a non-empty array of strings/, 'empty args');
   rejects((c) => { c.process.args = ['sh', 3]; }, /process\.args\[1\]: must be a string/, 'non-string arg');
