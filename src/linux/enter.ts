@@ -139,6 +139,12 @@ function childSide(p: Plan, pidfd: i32, nsFlags: u64, sync: i32): void {
     if (rc < 0) f = sysFail("join the namespaces of", "container init", rc);
   }
   sys.close(pidfd);
+  if (f == null && p.enterRootFd >= 0) {
+    let rc = sys.fchdir(p.enterRootFd);
+    if (rc == 0) rc = sys.chroot(".");
+    if (rc < 0) f = sysFail("chroot into the root of", "container init", rc);
+  }
+  if (p.enterRootFd >= 0) sys.close(p.enterRootFd);
   if (f == null) f = enterCwd(p);
   if (f == null) f = applyLsmAttrs(p);
   if (f == null) f = setupProcess(p);

@@ -42,7 +42,13 @@ function prepareRoot(p: Plan): Failure | null {
 }
 
 function enterRoot(p: Plan, rootfd: i32): Failure | null {
-  if (p.noPivot) {
+  if (!p.ownMountNs) {
+    // The runtime's mount namespace is shared: no pivot_root (it would move the host's
+    // root), a chroot into root.path, as runc and crun do.
+    let rc = sys.fchdir(rootfd);
+    if (rc == 0) rc = sys.chroot(".");
+    if (rc < 0) return sysFail("chroot", p.rootfs, rc);
+  } else if (p.noPivot) {
     let rc = sys.fchdir(rootfd);
     if (rc == 0) rc = sys.mount(p.rootfs, "/", null, MS_MOVE, null);
     if (rc < 0) return sysFail("move rootfs to /", p.rootfs, rc);
@@ -66,12 +72,18 @@ function enterRoot(p: Plan, rootfd: i32): Failure | null {
   return null;
 }
 
-function finishRoot(p: Plan): Failure | null {
+function writeSysctls(p: Plan): Failure | null {
   for (let i = 0; i < p.sysctlPaths.length; i++) {
     const f = writeExisting(p.sysctlPaths[i], p.sysctlValues[i]);
     if (f != null) return f.within("sysctl");
   }
-  let f = maskPaths(p.maskedPaths);
+  return null;
+}
+
+function finishRoot(p: Plan): Failure | null {
+  let f = p.ownMountNs ? writeSysctls(p) : null;
+  if (f != null) return f;
+  f = maskPaths(p.maskedPaths);
   if (f != null) return f;
   f = readonlyPaths(p.readonlyPaths);
   if (f != null) return f;
@@ -240,7 +252,9 @@ function setup(p: Plan): Result<string> {
   f = openLsmAttrs(p);
   if (f != null) return err<string>(f);
   sys.umask(0);
-  f = prepareRoot(p);
+  // Without a mount namespace of its own nothing is mounted (the config may ask for no
+  // mount), and sysctls go through the host's /proc: the chroot may have none.
+  f = p.ownMountNs ? prepareRoot(p) : writeSysctls(p);
   if (f != null) return err<string>(f);
   const rootfd = sys.openat(sys.AT_FDCWD, p.rootfs, sys.O_PATH | sys.O_DIRECTORY | sys.O_CLOEXEC);
   if (rootfd < 0) return err<string>(sysFail("open rootfs", p.rootfs, rootfd));

@@ -236,7 +236,8 @@ export function compile(spec: Spec, opts: CreateOptions, lastCap: i32): Result<P
 
   // /dev: the default nodes unless /dev comes from the host; then linux.devices.
   const inUserNs = p.inUserNs;
-  p.devDir = !devIsBind;
+  p.ownMountNs = L.namespace("mount") != null;
+  p.devDir = !devIsBind && p.ownMountNs; // without a mount namespace: the image's /dev as it is
   if (p.devDir) {
     for (let i = 0; i < DEFAULT_DEVICES.length; i++) {
       const path = "dev/" + DEFAULT_DEVICES[i];

@@ -68,6 +68,8 @@ export class Plan {
   denySetgroups: bool = false;
   unshareFlags: u64 = 0;          // namespaces init unshares itself (user namespace case)    // parent writes uid/gid maps before init continues
   rootfs: string = "";
+  ownMountNs: bool = true;        // false: the runtime's mount namespace is shared, init chroots
+  enterRootFd: i32 = -1;          // exec into such a container: init's root, to chroot into
   rootPropagation: u64 = 0;       // linux.rootfsPropagation, applied to / after pivot_root (0: none)
   mounts: MountOp[] = [];
   devDir: bool = false;           // populate /dev with the default nodes and links

@@ -484,7 +484,18 @@ function crossCheck(s: Spec): Failure | null {
       return bad("mounts[" + i.toString() + "].options", "idmap without uidMappings/gidMappings uses the container's user namespace, and there is none (linux.namespaces)");
     }
   }
-  if (L.namespace("mount") == null) return bad("linux.namespaces", "tsrun requires a mount namespace");
+  if (L.namespace("mount") == null) {
+    // Sharing the runtime's mount namespace: nothing may be mounted (it would land in the
+    // host's mount table, where runc and crun leave it after delete); the process is
+    // chroot()ed into root.path. runc refuses masked and read-only paths the same way.
+    const why = "needs a mount namespace of the container's own (linux.namespaces): without one ";
+    if (s.mounts.length > 0) return bad("mounts", why + "they would be mounted in the host's mount table");
+    if (L.maskedPaths.length > 0) return bad("linux.maskedPaths", why + "they would be masked on the host");
+    if (L.readonlyPaths.length > 0) return bad("linux.readonlyPaths", why + "they would be made read-only on the host");
+    if (s.rootReadonly) return bad("root.readonly", why + "the host's mount would be made read-only");
+    if (L.rootfsPropagation != 0) return bad("linux.rootfsPropagation", why + "it would change the host's mounts");
+    if (L.devices.length > 0) return bad("linux.devices", why + "the nodes would be made in the image's /dev on disk");
+  }
   if (L.timeOffsets.length > 0) {
     const t = L.namespace("time");
     if (t == null || t.path.length > 0) return bad("linux.timeOffsets", "needs a new time namespace (linux.namespaces)");

@@ -91,7 +91,8 @@ export function signalInit(st: ContainerState, sig: i32): i64 {
 
 // PIDs of every process in the container: the members of its freezer cgroup (every process
 // it forks, and every exec, is placed there); without cgroups (minimal build), those sharing
-// init's mount namespace (every tsrun container has its own; exec joins it).
+// init's mount namespace (exec joins it), else its PID namespace, when init has one of its
+// own; else init alone (never the host's processes).
 export function containerPids(st: ContainerState): i32[] {
   const out: i32[] = [];
   if (FEATURE_CGROUPS && st.freezerDir.length > 0) {
@@ -102,12 +103,15 @@ export function containerPids(st: ContainerState): i32[] {
       return out;
     }
   }
-  const want = nsLink(st.pid.toString(), "mnt");
+  let ns = "mnt";
+  let want = nsLink(st.pid.toString(), ns);
+  if (want.length > 0 && want == nsLink("self", ns)) { ns = "pid"; want = nsLink(st.pid.toString(), ns); }
   if (want.length == 0) return out;
+  if (want == nsLink("self", ns)) { out.push(st.pid); return out; }
   const names = listDir(sys.AT_FDCWD, "/proc", true);
   for (let i = 0; i < names.length; i++) {
     const c = names[i].charCodeAt(0);
-    if (c >= 0x30 && c <= 0x39 && nsLink(names[i], "mnt") == want) out.push(I32.parseInt(names[i]));
+    if (c >= 0x30 && c <= 0x39 && nsLink(names[i], ns) == want) out.push(I32.parseInt(names[i]));
   }
   return out;
 }

@@ -5,7 +5,7 @@ import { Failure, Result, ok, err, fail, sysFail } from "../errors/failure";
 import { Globals } from "../cli/globals";
 import { debug } from "../cli/report";
 import { print, readFile, readFd, readFileAt, writeString } from "../sys/io";
-import { CLONE_NEWUSER } from "../linux/consts";
+import { CLONE_NEWUSER, CLONE_NEWNS } from "../linux/consts";
 import { apparmorEnabled, selinuxEnabled } from "../linux/lsm";
 import { parseJsonBuffer } from "../json/reader";
 import { Checker, parseProcess } from "../spec/parse";
@@ -185,6 +185,19 @@ export function exec(g: Globals, req: ExecRequest): Result<i32> {
     return err<i32>(fail("exec", req.id, "container init has exited"));
   }
   const ns = foreignNamespaces(c.state.pid);
+  if ((ns & CLONE_NEWNS) == 0) {
+    // init shares our mount namespace (it chroot()ed): the process is chroot()ed into
+    // init's root too, not left in the host's. The pidfd, still alive after the open,
+    // proves /proc/PID was init's.
+    const rfd = sys.openat(sys.AT_FDCWD, "/proc/" + c.state.pid.toString() + "/root", sys.O_PATH | sys.O_DIRECTORY | sys.O_CLOEXEC);
+    if (rfd < 0 || sys.pidfdSendSignal(<i32>pidfd, 0) < 0) {
+      if (rfd >= 0) sys.close(<i32>rfd);
+      sys.close(<i32>pidfd);
+      c.close();
+      return err<i32>(fail("exec", req.id, "container init has exited"));
+    }
+    p.enterRootFd = <i32>rfd;
+  }
   if ((ns & CLONE_NEWUSER) != 0) {
     // A user namespace whose setgroups is "deny" (rootless, own gid only): no setgroups.
     const sg = readFileAt(sys.AT_FDCWD, "/proc/" + c.state.pid.toString() + "/setgroups");
@@ -206,6 +219,7 @@ export function exec(g: Globals, req: ExecRequest): Result<i32> {
   }
   const er = enterContainer(p, <i32>pidfd, ns, cgroups, agent);
   sys.close(<i32>pidfd);
+  if (p.enterRootFd >= 0) sys.close(p.enterRootFd);
   if (p.consoleFd >= 0) sys.close(p.consoleFd);
   c.close();
   if (!er.ok) { if (relayEnd >= 0) sys.close(relayEnd); return err<i32>(er.err!); }

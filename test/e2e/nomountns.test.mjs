@@ -1,0 +1,162 @@
+// Containers without a mount namespace (linux.namespaces without "mount", as runtime-tools'
+// linux_ns_itype asks): init shares the runtime's mount namespace and chroot()s into
+// root.path; nothing is mounted, so the host's mount table is left as it was. exec is
+// chroot()ed into init's root too.
+//
+// runc and crun change the shared mount table in this case (runc makes "/" rslave, binds
+// the rootfs onto itself and mounts `mounts` there, and leaves it all after delete): with
+// them this file only runs inside a private mount namespace (`unshare -m --propagation
+// private`), never against the host's own.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, readdirSync, readlinkSync, realpathSync } from 'node:fs';
+import { dirname } from 'node:path';
+import {
+  assertNoLeaks, bundle, fails, isTsrun, mountinfo, newId, ok, rt, setup, skipFor, state, waitStatus,
+} from '../lib/runtime.mjs';
+
+setup(test);
+
+// In a mount namespace of our own (unshare -m) when an ancestor process is in another one.
+function inPrivateMountNs() {
+  const mine = readlinkSync('/proc/self/ns/mnt');
+  for (let pid = process.ppid; pid > 1;) {
+    try {
+      if (readlinkSync(`/proc/${pid}/ns/mnt`) !== mine) return true;
+      pid = Number(readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ')[1]);
+    } catch { return false; }
+  }
+  return false;
+}
+const inHostMountNs = !inPrivateMountNs();
+const unsafe = !isTsrun && inHostMountNs;
+const UNSAFE = 'runc/crun change the shared mount table without a mount namespace: run this file under unshare -m';
+
+// A config without a mount namespace, and without what needs one.
+function noMountNs(c) {
+  c.linux.namespaces = c.linux.namespaces.filter((n) => n.type !== 'mount');
+  c.mounts = [];
+  delete c.linux.maskedPaths;
+  delete c.linux.readonlyPaths;
+}
+
+// The host's mounts tsrun could touch for a bundle: "/" and the mounts on the bundle's
+// path (with their propagation fields), and anything mentioning the bundle.
+function mountsAround(dir) {
+  const ancestors = new Set(['/']);
+  for (let d = dir; d !== '/'; d = dirname(d)) ancestors.add(d);
+  return mountinfo().filter((m) => ancestors.has(m.mountpoint) || m.mountpoint.startsWith(`${dir}/`)
+    || m.source.startsWith(`${dir}/`)).map((m) => m.line);
+}
+
+const NS = ['cgroup', 'ipc', 'mnt', 'net', 'pid', 'time', 'user', 'uts'];
+const nsOf = (pid) => Object.fromEntries(NS.map((n) => [n, readlinkSync(`/proc/${pid}/ns/${n}`)]));
+
+test("root.path / without a mount namespace: the process sees the host's root, as with runc", async () => {
+  if (skipFor(unsafe, UNSAFE)) return;
+  const b = bundle({ args: ['sleep', '100'], mutate: (c) => { noMountNs(c); c.root.path = '/'; } });
+  const id = newId('hostroot');
+  ok(rt(['run', '-d', '--bundle', b.dir, id]));
+  const pid = state(id).pid;
+  assert.is(readlinkSync(`/proc/${pid}/root`), '/');
+  const script = 'readlink /proc/self/ns/mnt; ls /';
+  const want = spawnSync('sh', ['-c', script], { encoding: 'utf8' }).stdout;
+  assert.is(ok(rt(['exec', id, 'sh', '-c', script])).stdout, want);
+  ok(rt(['delete', '--force', id]));
+  await assertNoLeaks({ id, bundle: b });
+});
+
+test('no mount namespace: init chroots into root.path, shares ours, the host mount table is unchanged', async () => {
+  if (skipFor(unsafe, UNSAFE)) return;
+  // runc closes fds through /proc/self/fd after the chroot: it needs a /proc in the rootfs,
+  // which without a mount namespace only a mount (refused by tsrun) can give.
+  if (skipFor(!isTsrun, 'runc needs /proc mounted in the rootfs')) return;
+  const b = bundle({ args: ['sleep', '100'], mutate: noMountNs });
+  const before = mountsAround(b.dir);
+  const id = newId('nomnt');
+  ok(rt(['create', '--bundle', b.dir, id]));
+  const pid = state(id).pid;
+  assert.is(readlinkSync(`/proc/${pid}/ns/mnt`), readlinkSync('/proc/self/ns/mnt'), 'init shares our mount namespace');
+  assert.is(readlinkSync(`/proc/${pid}/root`), realpathSync(b.rootfs), 'init is chroot()ed into root.path');
+  assert.equal(mountsAround(b.dir), before, 'nothing mounted while the container exists');
+  ok(rt(['start', id]));
+  // What the process sees: the rootfs as its /, its cwd inside it.
+  const ls = ok(rt(['exec', id, 'sh', '-c', 'ls /; pwd']));
+  assert.equal(ls.stdout.trim().split('\n'), [...readdirSync(b.rootfs).sort(), '/']);
+  ok(rt(['kill', id, 'KILL']));
+  await waitStatus(id, 'stopped');
+  ok(rt(['delete', id]));
+  await assertNoLeaks({ id, bundle: b });
+  assert.equal(mountsAround(b.dir), before, 'the host mount table after delete');
+});
+
+test('exec without a mount namespace runs in the container root, with the cwd checks', async () => {
+  if (skipFor(unsafe, UNSAFE)) return;
+  // runc 1.1.5 and crun 1.8.1 leave an exec'd process in the host's root here.
+  if (skipFor(!isTsrun, 'runc and crun do not chroot an exec into the container root')) return;
+  const b = bundle({ args: ['sleep', '100'], mutate: noMountNs, files: { 'rootfs/etc/only-here': 'x' } });
+  const id = newId('nomntx');
+  ok(rt(['run', '-d', '--bundle', b.dir, id]));
+  assert.is(ok(rt(['exec', '--cwd', '/etc', id, 'sh', '-c', 'pwd; cat only-here'])).stdout, '/etc\nx');
+  // The exec'd process is in init's root, not ours.
+  const e = ok(rt(['exec', '-d', id, 'sleep', '100']));
+  assert.is(e.code, 0);
+  const pids = JSON.parse(ok(rt(['ps', '--format', 'json', id])).stdout);
+  assert.is(pids.length, 2);
+  for (const p of pids) assert.is(readlinkSync(`/proc/${p}/root`), realpathSync(b.rootfs));
+  assert.match(fails(rt(['exec', '--cwd', '/nope', id, 'true'])), /chdir to cwd \/nope: .*ENOENT/);
+  assert.match(fails(rt(['exec', id, '/bin/nope'])), /"\/bin\/nope": no such file or directory in the container/);
+  ok(rt(['delete', '--force', id]));
+  await assertNoLeaks({ id, bundle: b });
+});
+
+test('every namespace shared (runtime-tools linux_ns_itype): init reports the host namespaces', async () => {
+  if (skipFor(unsafe, UNSAFE)) return;
+  const b = bundle({
+    args: ['sleep', '100'],
+    mutate: (c) => { noMountNs(c); c.linux.namespaces = []; delete c.hostname; c.root.path = '/'; },
+  });
+  const id = newId('allhost');
+  ok(rt(['create', '--bundle', b.dir, id]));
+  assert.equal(nsOf(state(id).pid), nsOf('self'));
+  ok(rt(['delete', '--force', id]));
+  await assertNoLeaks({ id, bundle: b });
+});
+
+test('a network sysctl without a mount namespace is written through the host /proc', async () => {
+  if (skipFor(unsafe, UNSAFE)) return;
+  if (skipFor(!isTsrun, 'runc writes sysctls under the chroot, which has no /proc here')) return;
+  const b = bundle({ args: ['sleep', '100'], mutate: (c) => { noMountNs(c); c.linux.sysctl = { 'net.ipv4.ip_forward': '1' }; } });
+  const id = newId('nomnts');
+  ok(rt(['create', '--bundle', b.dir, id]));
+  const r = spawnSync('nsenter', ['-t', String(state(id).pid), '-n', 'cat', '/proc/sys/net/ipv4/ip_forward'], { encoding: 'utf8' });
+  assert.is(r.stdout, '1\n', r.stderr);
+  ok(rt(['delete', '--force', id]));
+  await assertNoLeaks({ id, bundle: b });
+});
+
+test('what needs a mount namespace is refused by field, nothing left', async () => {
+  if (skipFor(unsafe, UNSAFE)) return;
+  const cases = [
+    ['mounts', (c) => { c.mounts = [{ destination: '/proc', type: 'proc', source: 'proc' }]; }],
+    ['linux.maskedPaths', (c) => { c.linux.maskedPaths = ['/proc/kcore']; }],
+    ['linux.readonlyPaths', (c) => { c.linux.readonlyPaths = ['/proc/sys']; }],
+    ['root.readonly', (c) => { c.root.readonly = true; }],
+    ['linux.rootfsPropagation', (c) => { c.linux.rootfsPropagation = 'rslave'; }],
+    ['linux.devices', (c) => { c.linux.devices = [{ path: '/dev/fuse', type: 'c', major: 10, minor: 229 }]; }],
+  ];
+  for (const [field, change] of cases) {
+    // runc refuses masked and read-only paths too (with its own words); it accepts the rest.
+    if (!isTsrun && !field.endsWith('Paths')) continue;
+    const b = bundle({ args: ['true'], mutate: (c) => { noMountNs(c); change(c); } });
+    const before = mountsAround(b.dir);
+    const id = newId('nomntbad');
+    const msg = fails(rt(['create', '--bundle', b.dir, id]), field);
+    if (isTsrun) assert.match(msg, new RegExp(`${field.replace('.', '\\.')}: needs a mount namespace of the container's own`));
+    await assertNoLeaks({ id, bundle: b });
+    assert.equal(mountsAround(b.dir), before, field);
+  }
+});
+
+test.run();
