@@ -163,6 +163,13 @@ function ownIdOnly(m: IdMapping[], id: u32): bool {
   return m.length == 1 && m[0].size == 1 && m[0].hostID == id;
 }
 
+// Whether path is the mount namespace tsrun runs in (same device and inode).
+function isOwnMountNs(path: string): bool {
+  const a = memory.data(144), b = memory.data(144);
+  if (sys.fstatat(sys.AT_FDCWD, path, a, 0) < 0 || sys.fstatat(sys.AT_FDCWD, "/proc/self/ns/mnt", b, 0) < 0) return false;
+  return load<u64>(a) == load<u64>(b) && load<u64>(a, 8) == load<u64>(b, 8);
+}
+
 export function compile(spec: Spec, opts: CreateOptions, lastCap: i32): Result<Plan> {
   const p = new Plan();
   const L = spec.linux;
@@ -172,6 +179,10 @@ export function compile(spec: Spec, opts: CreateOptions, lastCap: i32): Result<P
   for (let i = 0; i < L.namespaces.length; i++) {
     const ns = L.namespaces[i];
     if (ns.path.length == 0) { p.cloneFlags |= <u64><u32>ns.flag; continue; }
+    if (ns.type == "mount" && isOwnMountNs(ns.path)) {
+      // init would make "/" rslave and pivot_root in the runtime's (the host's) namespace
+      return err<Plan>(fail("config.json", "", "linux.namespaces: the mount namespace " + ns.path + " is the runtime's own: leave \"mount\" out to share it"));
+    }
     if (ns.type == "pid") p.pidJoin = ns.path;
     else if (ns.type == "user") p.joins.unshift(new NsJoin(ns.path, ns.flag, ns.type));
     else p.joins.push(new NsJoin(ns.path, ns.flag, ns.type));

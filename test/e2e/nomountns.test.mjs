@@ -13,7 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync, readlinkSync, realpathSync } from 'node:fs';
 import { dirname } from 'node:path';
 import {
-  assertNoLeaks, bundle, fails, isTsrun, mountinfo, newId, ok, rt, setup, skipFor, state, waitStatus,
+  ROOT, RUNTIME, assertNoLeaks, bundle, fails, isTsrun, mountinfo, newId, ok, rt, setup, skipFor, state, waitStatus,
 } from '../lib/runtime.mjs';
 
 setup(test);
@@ -157,6 +157,21 @@ test('what needs a mount namespace is refused by field, nothing left', async () 
     await assertNoLeaks({ id, bundle: b });
     assert.equal(mountsAround(b.dir), before, field);
   }
+});
+
+test("joining the runtime's own mount namespace by path is refused (it would pivot the host's root)", async () => {
+  // runc joins it and makes "/" rslave and pivot_root()s there; tsrun runs in a throwaway
+  // mount namespace here so even a regression could not touch the host's.
+  if (skipFor(!isTsrun, 'runc and crun would pivot_root in the shared namespace')) return;
+  const b = bundle({ args: ['true'], mutate: (c) => {
+    c.linux.namespaces = c.linux.namespaces.filter((n) => n.type !== 'mount');
+    c.linux.namespaces.push({ type: 'mount', path: '/proc/self/ns/mnt' });
+  } });
+  const id = newId('ownmnt');
+  const r = spawnSync('unshare', ['-m', '--propagation', 'private', RUNTIME, '--root', ROOT, 'create', '--bundle', b.dir, id], { encoding: 'utf8' });
+  assert.is(r.status, 1, r.stderr);
+  assert.match(r.stderr, /linux\.namespaces: the mount namespace \/proc\/self\/ns\/mnt is the runtime's own/);
+  await assertNoLeaks({ id, bundle: b });
 });
 
 test.run();
