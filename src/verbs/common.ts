@@ -103,11 +103,15 @@ export function containerPids(st: ContainerState): i32[] {
       return out;
     }
   }
+  const pid = st.pid.toString();
   let ns = "mnt";
-  let want = nsLink(st.pid.toString(), ns);
-  if (want.length > 0 && want == nsLink("self", ns)) { ns = "pid"; want = nsLink(st.pid.toString(), ns); }
+  let want = nsLink(pid, ns);
+  if (want.length > 0 && want == nsLink("self", ns)) {
+    ns = "pid";
+    want = nsLink(pid, ns);
+    if (want.length > 0 && want == nsLink("self", ns)) { out.push(st.pid); return out; }
+  }
   if (want.length == 0) return out;
-  if (want == nsLink("self", ns)) { out.push(st.pid); return out; }
   const names = listDir(sys.AT_FDCWD, "/proc", true);
   for (let i = 0; i < names.length; i++) {
     const c = names[i].charCodeAt(0);

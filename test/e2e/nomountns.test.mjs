@@ -10,10 +10,11 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, readdirSync, readlinkSync, realpathSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, readFileSync, readdirSync, readlinkSync, realpathSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import {
-  ROOT, RUNTIME, assertNoLeaks, bundle, fails, isTsrun, mountinfo, newId, ok, rt, setup, skipFor, state, waitStatus,
+  REPO, ROOT, RUNTIME, assertNoLeaks, bundle, fails, isTsrun, mountinfo, newId, ok, rootFor, rt, setup, skipFor,
+  state, waitStatus,
 } from '../lib/runtime.mjs';
 
 setup(test);
@@ -172,6 +173,31 @@ test("joining the runtime's own mount namespace by path is refused (it would piv
   assert.is(r.status, 1, r.stderr);
   assert.match(r.stderr, /linux\.namespaces: the mount namespace \/proc\/self\/ns\/mnt is the runtime's own/);
   await assertNoLeaks({ id, bundle: b });
+});
+
+test('minimal build: kill --all of a container sharing every namespace signals init alone', async () => {
+  // Without cgroups the minimal build finds a container's processes by namespace; with the
+  // mount namespace shared that must not mean every process of it. Run in a throwaway PID
+  // and mount namespace, so even a regression could only reach the bystander there.
+  const MIN = join(REPO, 'bin/tsrun-minimal');
+  if (skipFor(!isTsrun || !existsSync(MIN), 'needs bin/tsrun-minimal (built by test/run.sh)')) return;
+  const b = bundle({
+    args: ['sleep', '100'],
+    mutate: (c) => { noMountNs(c); c.linux.namespaces = []; delete c.hostname; delete c.linux.resources; },
+  });
+  const id = newId('minmnt', { runtime: MIN });
+  const root = rootFor(MIN);
+  const script = `sleep 100 & by=$!
+    "$0" --root "$1" create --bundle "$2" "$3" </dev/null >/dev/null 2>&1 || exit 3
+    "$0" --root "$1" kill --all "$3" KILL || exit 4
+    for i in 1 2 3 4 5 6 7 8 9 10; do "$0" --root "$1" state "$3" | grep -q '"stopped"' && break; sleep 0.1; done
+    kill -0 $by && echo bystander-alive; kill $by
+    "$0" --root "$1" delete --force "$3"`;
+  const r = spawnSync('unshare', ['-m', '--propagation', 'private', '-p', '-f', '--mount-proc', 'sh', '-c', script, MIN, root, b.dir, id],
+    { encoding: 'utf8', timeout: 20000 });
+  assert.is(r.status, 0, r.stderr);
+  assert.is(r.stdout, 'bystander-alive\n', r.stderr);
+  await assertNoLeaks({ id, bundle: b, root });
 });
 
 test.run();
