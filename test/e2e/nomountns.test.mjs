@@ -13,8 +13,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, readlinkSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import {
-  REPO, ROOT, RUNTIME, assertNoLeaks, bundle, fails, isTsrun, mountinfo, newId, ok, rootFor, rt, setup, skipFor,
-  state, waitStatus,
+  REPO, ROOT, RUNTIME, assertNoLeaks, bundle, fails, isRunc, isTsrun, mountinfo, newId, ok, rootFor, rt, setup,
+  skipFor, state, waitStatus,
 } from '../lib/runtime.mjs';
 
 setup(test);
@@ -72,7 +72,7 @@ test('no mount namespace: init chroots into root.path, shares ours, the host mou
   if (skipFor(unsafe, UNSAFE)) return;
   // runc closes fds through /proc/self/fd after the chroot: it needs a /proc in the rootfs,
   // which without a mount namespace only a mount (refused by tsrun) can give.
-  if (skipFor(!isTsrun, 'runc needs /proc mounted in the rootfs')) return;
+  if (skipFor(!isTsrun, 'runc and crun need /proc mounted in the rootfs')) return;
   const b = bundle({ args: ['sleep', '100'], mutate: noMountNs });
   const before = mountsAround(b.dir);
   const id = newId('nomnt');
@@ -127,7 +127,7 @@ test('every namespace shared (runtime-tools linux_ns_itype): init reports the ho
 
 test('a network sysctl without a mount namespace is written through the host /proc', async () => {
   if (skipFor(unsafe, UNSAFE)) return;
-  if (skipFor(!isTsrun, 'runc writes sysctls under the chroot, which has no /proc here')) return;
+  if (skipFor(!isTsrun, 'runc and crun write sysctls under the chroot, which has no /proc here')) return;
   const b = bundle({ args: ['sleep', '100'], mutate: (c) => { noMountNs(c); c.linux.sysctl = { 'net.ipv4.ip_forward': '1' }; } });
   const id = newId('nomnts');
   ok(rt(['create', '--bundle', b.dir, id]));
@@ -148,8 +148,9 @@ test('what needs a mount namespace is refused by field, nothing left', async () 
     ['linux.devices', (c) => { c.linux.devices = [{ path: '/dev/fuse', type: 'c', major: 10, minor: 229 }]; }],
   ];
   for (const [field, change] of cases) {
-    // runc refuses masked and read-only paths too (with its own words); it accepts the rest.
-    if (!isTsrun && !field.endsWith('Paths')) continue;
+    // runc refuses masked and read-only paths too (with its own words) and accepts the rest;
+    // crun accepts them all.
+    if (!isTsrun && !(isRunc && field.endsWith('Paths'))) continue;
     const b = bundle({ args: ['true'], mutate: (c) => { noMountNs(c); change(c); } });
     const before = mountsAround(b.dir);
     const id = newId('nomntbad');
