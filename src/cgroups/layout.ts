@@ -26,6 +26,7 @@ export class CgroupPlan {
   freezerDir: string = "";    // where pause/resume write (v1 freezer, or the v2 cgroup)
   allDirs: string[] = [];     // "controllers=dir" for every hierarchy ("=dir": cgroup v2)
   intoFd: i32 = -1;           // pure v2: the directory's fd for clone3's CLONE_INTO_CGROUP
+  systemdUnit: string = "";   // --systemd-cgroup: the unit whose cgroup `dirs` are (made by systemd)
 }
 
 export function dirOf(entries: string[], controller: string): string {
@@ -126,14 +127,16 @@ export function layout(res: Resources, entries: string[], withFreezer: bool): Re
   return ok<CgroupDir[]>(dirs);
 }
 
-// Decides directories and file writes; no filesystem change yet.
-export function planCgroups(res: Resources, cgroupsPath: string, id: string): Result<CgroupPlan> {
+// Decides directories and file writes; no filesystem change yet. unitPath: under the
+// systemd driver, the unit's cgroup path (the same in every hierarchy, from its root).
+export function planCgroups(res: Resources, cgroupsPath: string, id: string, unitPath: string = ""): Result<CgroupPlan> {
   const hr = hostCgroups();
   if (!hr.ok) return err<CgroupPlan>(hr.err!);
   const h = hr.value;
   const p = new CgroupPlan();
-  for (let i = 0; i < h.v1.length; i++) p.allDirs.push(h.v1[i].controllers + "=" + h.v1[i].mount + resolvePath(cgroupsPath, h.v1[i].own, id));
-  if (h.v2 != null) p.allDirs.push("=" + h.v2!.mount + resolvePath(cgroupsPath, h.v2!.own, id));
+  const sd = unitPath.length > 0;
+  for (let i = 0; i < h.v1.length; i++) p.allDirs.push(h.v1[i].controllers + "=" + h.v1[i].mount + (sd ? unitPath : resolvePath(cgroupsPath, h.v1[i].own, id)));
+  if (h.v2 != null) p.allDirs.push("=" + h.v2!.mount + (sd ? unitPath : resolvePath(cgroupsPath, h.v2!.own, id)));
   const lr = layout(res, p.allDirs, true);
   if (!lr.ok) return err<CgroupPlan>(lr.err!);
   p.dirs = lr.value;

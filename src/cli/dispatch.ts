@@ -76,12 +76,17 @@ function positional(p: Parsed, verb: string, min: i32, max: i32): Failure | null
 }
 
 // --systemd-cgroup: checked, never a silent fallback to cgroupfs. systemd runs when
-// /run/systemd/system exists (sd_booted(3)'s test).
+// /run/systemd/system exists (sd_booted(3)'s test). Only the system instance is driven (no
+// per-user systemd for rootless containers).
 function systemdDriver(): Failure | null {
+  if (!FEATURE_CGROUPS) return fail("--systemd-cgroup", "", "cgroups are not in this build of tsrun (" + BUILD_NAME + ")");
   if (sys.faccessat(sys.AT_FDCWD, "/run/systemd/system", 0) != 0) {
     return fail("--systemd-cgroup", "", "systemd is not running on this host (no /run/systemd/system): use the default cgroupfs driver");
   }
-  return fail("--systemd-cgroup", "", "the systemd cgroup driver (units through D-Bus) is not implemented in this version of tsrun: use the default cgroupfs driver");
+  if (sys.geteuid() != 0) {
+    return fail("--systemd-cgroup", "", "needs root: rootless containers under a user's systemd (systemdUser) are not supported; use the default cgroupfs driver");
+  }
+  return null;
 }
 
 function preserveFds(p: Parsed): Result<i32> {

@@ -23,6 +23,7 @@ export class ContainerState {
   freezerDir: string = "";    // the cgroup pause/resume freeze
   cgroupV2: bool = false;
   cgroupAll: string[] = [];   // "controllers=dir" of every hierarchy (update creates as needed)
+  systemdUnit: string = "";   // --systemd-cgroup: the container's unit (delete stops it)
   notifySocket: string = "";  // the host's NOTIFY_SOCKET at create, or "".
   seccomp: bool = false;      // seccomp.bpf holds the filter (exec applies it too)
   seccompListener: string = "";  // linux.seccomp.listenerPath when the filter notifies
@@ -56,6 +57,7 @@ export class ContainerState {
     if (this.freezerDir.length > 0) w.kstr("freezerDir", this.freezerDir);
     if (this.cgroupV2) w.kbool("cgroupV2", true);
     if (this.cgroupAll.length > 0) w.kstrs("cgroupAll", this.cgroupAll);
+    if (this.systemdUnit.length > 0) w.kstr("systemdUnit", this.systemdUnit);
     if (this.notifySocket.length > 0) w.kstr("notifySocket", this.notifySocket);
     if (this.seccomp) w.kbool("seccomp", true);
     if (this.seccompListener.length > 0) w.kstr("seccompListener", this.seccompListener).kstr("seccompMetadata", this.seccompMetadata);
@@ -96,6 +98,7 @@ export class ContainerState {
     const rc = v.get("rdtCreated");
     s.rdtCreated = rc != null && rc.bool;
     s.rdtMon = text(v, "rdtMon");
+    s.systemdUnit = text(v, "systemdUnit");
     const ca = v.get("cgroupAll");
     if (ca != null) for (let i = 0; i < ca.items.length; i++) s.cgroupAll.push(ca.items[i].text);
     const pz = v.get("paused");

@@ -42,6 +42,8 @@ import { Agent } from "../seccomp/agent";
 import { saveFilter } from "../seccomp/persist";
 import { SECCOMP_FILE } from "../state/store";
 import { RdtPlan, planRdt, applyRdt, removeRdt } from "../resctrl/manager";
+import { UnitPlan, unitFor } from "../systemd/unit";
+import { startUnit, stopUnit } from "../systemd/manager";
 
 export class CreateRequest {
   id: string = "";
@@ -57,6 +59,7 @@ export class CreateRequest {
   // skipped when the config sets no cgroupsPath and no limit (device rules aside).
   skipCgroupPermission: bool = false;
   globals: Globals | null = null;
+  unit: UnitPlan | null = null;   // --systemd-cgroup: the container's systemd unit
 }
 
 class FdBox { fd: i32 = -1; }
@@ -169,17 +172,23 @@ export function createContainer(g: Globals, req: CreateRequest): Result<Created>
   let cg: CgroupPlan | null = null;
   if (FEATURE_CGROUPS) {
     const res = spec.linux.resources != null ? spec.linux.resources! : new Resources();
-    req.skipCgroupPermission = spec.linux.cgroupsPath.length == 0 && res.writes.length == 0;
+    req.skipCgroupPermission = spec.linux.cgroupsPath.length == 0 && res.writes.length == 0 && !g.systemdCgroup;
     // (rootless: only what is delegated, as runc; accounting cgroups would not be)
     res.accounting = spec.linux.cgroupsPath.length > 0 && !g.rootlessCgroups();
     req.globals = g;
-    const cr = planCgroups(res, spec.linux.cgroupsPath, req.id);
+    if (g.systemdCgroup) {
+      const ur = unitFor(spec.linux.cgroupsPath, req.id);
+      if (!ur.ok) return err<Created>(ur.err!);
+      req.unit = ur.value;
+    }
+    const cr = planCgroups(res, spec.linux.cgroupsPath, req.id, req.unit != null ? req.unit!.path : "");
     if (!cr.ok) return err<Created>(cr.err!);
     cg = cr.value;
+    if (req.unit != null) cg!.systemdUnit = req.unit!.unit;
     // Init waits until it is in its cgroups: limits hold before it does anything. (The
     // freezer alone needs no wait: it only has to be in place before `start`; on pure v2
-    // init is born in its cgroup.)
-    if (spec.linux.resources != null && !cg!.v2) plan.waitForParent = true;
+    // init is born in its cgroup — but a systemd scope takes an existing pid.)
+    if ((spec.linux.resources != null && !cg!.v2) || req.unit != null) plan.waitForParent = true;
     if (!plan.inUserNs && (plan.cloneFlags & CLONE_NEWCGROUP) == 0) {
       const paths: string[] = [];
       for (let i = 0; i < cg!.dirs.length; i++) paths.push(cg!.dirs[i].path);
@@ -292,7 +301,7 @@ function startInit(store: Store, dirfd: i32, req: CreateRequest, spec: Spec, pla
   // Pure cgroup v2: the cgroup is made and limited first; clone3 places init in it.
   let cf: Failure | null = null;
   if (FEATURE_SECCOMP && plan.seccompProg != null) cf = saveFilter(dirfd, plan, store.dirOf(req.id) + "/" + SECCOMP_FILE);
-  if (cf == null && cg != null && cg!.v2) {
+  if (cf == null && cg != null && cg!.v2 && req.unit == null) {
     // Recorded first (init pid 0: "stopped"), so a create killed meanwhile leaves a state
     // whose `delete --force` removes the cgroup.
     const pre = new ContainerState();
@@ -360,11 +369,19 @@ function startInit(store: Store, dirfd: i32, req: CreateRequest, spec: Spec, pla
     st.freezerDir = cg!.freezerDir;
     st.cgroupAll = cg!.allDirs;
     st.cgroupV2 = cg!.v2;
+    st.systemdUnit = cg!.systemdUnit;
   }
   if (rdt != null) { st.rdtGroup = rdt!.group; st.rdtCreated = !rdt!.exists; st.rdtMon = rdt!.mon; }
   f = store.save(dirfd, st);
+  // systemd driver: the unit is made with init's pid in it, then the cgroupfs code writes
+  // every limit into its cgroup (and makes the v1 ones systemd does not manage), as runc.
+  let unitStarted = false;
+  if (f == null && req.unit != null) {
+    f = startUnit(req.unit!, req.id, child.pid, cg!.dirs);
+    unitStarted = f == null;
+  }
   if (f == null && cg != null) {
-    if (!cg!.v2) f = applyCgroups(cg!, child.pid);  // pure v2: made before the clone
+    if (!cg!.v2 || req.unit != null) f = applyCgroups(cg!, child.pid);  // pure v2: made before the clone
     let same = sameList(cg!.created, cgroupPaths(cg!));
     if (f != null && req.skipCgroupPermission && (f!.errno == EACCES || f!.errno == EPERM || f!.errno == EROFS) && req.globals != null && req.globals!.rootlessCgroups()) {
       // rootless without a delegated cgroup: run without one (as runc)
@@ -411,6 +428,7 @@ function startInit(store: Store, dirfd: i32, req: CreateRequest, spec: Spec, pla
     if (cg != null && f!.why == "exited before it was ready" && oomKilled(cg!.dirs)) {
       f = fail("container init", "", "was killed by the OOM killer before it was ready: linux.resources.memory.limit is too low");
     }
+    if (unitStarted) stopUnit(req.unit!.unit);
     if (cg != null) removeCgroups(cg!.created);
     if (FEATURE_CGROUPS && rdt != null) removeRdt(rdt!.mon, rdt!.created ? rdt!.group : "");
     return err<ContainerState>(f!);

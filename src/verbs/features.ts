@@ -6,6 +6,7 @@ import { OCI_VERSION } from "./query";
 import { actionNames, operatorNames, archNames, flagNames } from "../seccomp/parse";
 import { FLAG_TSYNC, FLAG_LOG, FLAG_SPEC_ALLOW, FLAG_WAIT_KILLABLE_RECV, FLAG_NEW_LISTENER } from "../seccomp/model";
 import * as sys from "../sys/syscall";
+import { FEATURE_CGROUPS } from "../features";
 
 
 // The flags this kernel takes: seccomp(SET_MODE_FILTER, flag, NULL) fails with EFAULT
@@ -49,7 +50,7 @@ export function featuresJson(): string {
   w.kstrs("namespaces", NAMESPACES);
   w.kstrs("capabilities", CAP_NAMES);
   w.key("cgroup").beginObject()
-    .kbool("v1", true).kbool("v2", true).kbool("systemd", false).kbool("systemdUser", false).kbool("rdma", true)
+    .kbool("v1", true).kbool("v2", true).kbool("systemd", FEATURE_CGROUPS).kbool("systemdUser", false).kbool("rdma", true)
     .endObject();
   w.key("seccomp").beginObject().kbool("enabled", true).kstrs("actions", sorted(actionNames())).kstrs("operators", sorted(operatorNames()))
     .kstrs("archs", sorted(archNames())).kstrs("knownFlags", inOrder(flagNames())).kstrs("supportedFlags", supportedFlags()).endObject();

@@ -11,6 +11,7 @@ import { loadContainer, Loaded, parseSignal, signalInit, signalAll, waitInitExit
 import { SIGKILL, SIGTERM } from "../linux/consts";
 import { removeCgroups, setFrozen, killCgroup } from "../cgroups/manager";
 import { removeRdt } from "../resctrl/manager";
+import { stopUnit } from "../systemd/manager";
 import { ContainerState } from "../state/container";
 import { FEATURE_HOOKS, FEATURE_CGROUPS } from "../features";
 import { runHook, runHooks } from "../hooks/run";
@@ -116,7 +117,7 @@ function v2Dir(st: ContainerState): string {
   for (let i = 0; i < st.cgroupAll.length; i++) {
     if (!st.cgroupAll[i].startsWith("=")) continue;
     const d = st.cgroupAll[i].substring(1);
-    if (st.cgroupV2 || st.cgroupDirs.includes(d)) return d;
+    if (st.cgroupV2 || st.cgroupDirs.includes(d) || st.systemdUnit.length > 0) return d;
   }
   return "";
 }
@@ -143,6 +144,10 @@ export function removeLoaded(g: Globals, c: Loaded, force: bool): Failure | null
   }
   let f: Failure | null = FEATURE_CGROUPS ? removeCgroups(c.state.cgroupDirs) : null;
   if (FEATURE_CGROUPS && f == null && c.state.rdtGroup.length > 0) f = removeRdt(c.state.rdtMon, c.state.rdtCreated ? c.state.rdtGroup : "");
+  // systemd driver: stopping the unit removes its cgroups (runc's order: the unit, then
+  // the directories tsrun made itself).
+  let f: Failure | null = FEATURE_CGROUPS && c.state.systemdUnit.length > 0 ? stopUnit(c.state.systemdUnit) : null;
+  if (f == null && FEATURE_CGROUPS) f = removeCgroups(c.state.cgroupDirs);
   if (f == null) f = c.store.remove(id, c.dirfd, c.state);
   if (f != null) return f;
   // poststop: failures are warnings; the container is gone either way.
