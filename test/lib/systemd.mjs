@@ -17,6 +17,7 @@ import { TMP } from './bundle.mjs';
 
 export const SYSTEMD = '/lib/systemd/systemd';
 const BOOT = join(dirname(fileURLToPath(import.meta.url)), 'systemd-boot.sh');
+let seq = 0;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // The cgroup v2 hierarchy: hybrid hosts mount it at /sys/fs/cgroup/unified.
@@ -72,21 +73,58 @@ export async function bootSystemd() {
     skip: '', cgroup: cg, work, share: join(work, 'share'), pid: 0,
     log: () => { try { return readFileSync(logPath, 'utf8'); } catch { return ''; } },
     // A command in systemd's pid, mount, uts and cgroup namespaces (its root, its /run).
-    run: (args, opts = {}) => spawnSync('nsenter', ['-t', String(sd.pid), '-m', '-p', '-u', '-C', '--', ...args],
-      { encoding: 'utf8', timeout: 30000, ...opts }),
+    // Output goes through files: a container created by it may keep them open.
+    run(args, opts = {}) {
+      const out = join(work, `out-${seq}`), errp = join(work, `err-${seq++}`);
+      const o = openSync(out, 'w+'), e = openSync(errp, 'w+');
+      let r;
+      try {
+        r = spawnSync('nsenter', ['-t', String(sd.pid), '-m', '-p', '-u', '-C', '--', ...args],
+          { stdio: ['ignore', o, e], timeout: 30000, killSignal: 'SIGKILL', ...opts });
+      } finally { closeSync(o); closeSync(e); }
+      const res = { code: r.status, signal: r.signal, stdout: readFileSync(out, 'utf8'), stderr: readFileSync(errp, 'utf8'), argv: args };
+      rmSync(out); rmSync(errp);
+      res.toString = () => `${args.join(' ')} -> code ${res.code}${res.signal ? ' signal ' + res.signal : ''}\nstdout: ${res.stdout}\nstderr: ${res.stderr}`;
+      return res;
+    },
     async stop() {
+      if (stopped) return;
+      stopped = true;
+      process.off('exit', stopSync);
       if (!done) {
-        const pids = childrenOf(child.pid);
-        for (const p of pids) try { process.kill(p, 'SIGKILL'); } catch {}
-        try { process.kill(child.pid, 'SIGKILL'); } catch {}
+        kill();
         await Promise.race([exited, sleep(10000)]);
       }
       await removeTree(cg);
-      rmSync(join(work, 'share'), { recursive: true, force: true });
-      rmdirSync(join(work, 'root'));   // a mount point only inside the (gone) mount namespace
-      rmSync(work, { recursive: true, force: true });
+      removeWork();
     },
   };
+  let stopped = false;
+  const kill = () => {
+    for (const p of childrenOf(child.pid)) try { process.kill(p, 'SIGKILL'); } catch {}
+    try { process.kill(child.pid, 'SIGKILL'); } catch {}
+  };
+  const removeWork = () => {
+    rmSync(join(work, 'share'), { recursive: true, force: true });
+    try { rmdirSync(join(work, 'root')); } catch {}  // a mount point only inside the (gone) mount namespace
+    rmSync(work, { recursive: true, force: true });
+  };
+  // A test that dies without stop(): the same, synchronously, at exit.
+  const stopSync = () => {
+    if (stopped) return;
+    stopped = true;
+    kill();
+    const tree = (d) => {
+      if (!existsSync(d)) return;
+      for (const e of readdirSync(d, { withFileTypes: true })) if (e.isDirectory()) tree(join(d, e.name));
+      for (let i = 0; i < 300; i++) {
+        try { rmdirSync(d); return; } catch (e) { if (e.code !== 'EBUSY') return; spawnSync('sleep', ['0.01']); }
+      }
+    };
+    tree(cg);
+    removeWork();
+  };
+  process.on('exit', stopSync);
   try {
     // unshare's own process leaves the namespace root for the test's cgroup (see systemd-boot.sh).
     const own = readFileSync('/proc/self/cgroup', 'utf8').match(/^0::(.*)$/m);
