@@ -104,6 +104,12 @@ export function startUnit(u: UnitPlan, id: string, pid: i32, dirs: CgroupDir[]):
   const p = new Props(b);
   p.str("Description", "tsrun container " + id);
   p.bool("DefaultDependencies", false);
+  // accounting on (runc's set): on v1 and hybrid hosts it also gives the unit its cgroups
+  // in the memory, cpu, blkio and pids hierarchies
+  p.bool("MemoryAccounting", true);
+  p.bool("CPUAccounting", true);
+  p.bool("IOAccounting", true);
+  p.bool("TasksAccounting", true);
   if (u.isSlice) {
     p.strs("Wants", u.slice);
   } else {

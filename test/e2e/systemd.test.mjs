@@ -77,8 +77,8 @@ test('a scope in system.slice: init in it before it runs, limits, pause/resume/u
   assert.is(st.status, 'created');
   // init is in the scope while it still waits for `start`: nothing of the container ran outside
   assert.is(sd.run(['cat', `/proc/${st.pid}/cgroup`]).stdout.trim().split('\n').find((l) => l.startsWith('0::')), `0::${scope}`);
-  const p = show(unit, ['ActiveState', 'ControlGroup', 'Slice', 'Delegate', 'LoadState']);
-  assert.equal(p, { ActiveState: 'active', ControlGroup: scope, Slice: 'system.slice', Delegate: 'yes', LoadState: 'loaded' });
+  const p = show(unit, ['ActiveState', 'ControlGroup', 'Slice', 'Delegate', 'LoadState', 'IOAccounting']);
+  assert.equal(p, { ActiveState: 'active', ControlGroup: scope, Slice: 'system.slice', Delegate: 'yes', LoadState: 'loaded', IOAccounting: 'yes' });
   assert.is(readFileSync(join(hostDir(scope), `hugetlb.${HUGE}.max`), 'utf8').trim(), String(4 << 20), 'the limit is written in the scope');
   assert.ok(sd.run(['cat', `/sys/fs/cgroup${scope}/cgroup.procs`]).stdout.split('\n').includes(String(st.pid)));
 
@@ -96,7 +96,9 @@ test('a scope in system.slice: init in it before it runs, limits, pause/resume/u
 
   writeFileSync(join(sd.share, 'res.json'), JSON.stringify({ hugepageLimits: [{ pageSize: HUGE, limit: 8 << 20 }] }));
   okIn(rtIn(['update', '--resources', `${SHARE}/res.json`, id]), 'update');
-  assert.is(readFileSync(join(hostDir(scope), `hugetlb.${HUGE}.max`), 'utf8').trim(), String(8 << 20));
+  if (!skipFor(isRunc, 'runc 1.1 update ignores hugepageLimits')) {
+    assert.is(readFileSync(join(hostDir(scope), `hugetlb.${HUGE}.max`), 'utf8').trim(), String(8 << 20));
+  }
 
   if (isTsrun) {
     const stats = JSON.parse(okIn(rtIn(['stats', id]), 'stats').stdout);
@@ -130,7 +132,7 @@ test('the default cgroupsPath is ":<runtime>:ID" (system.slice); delete --force 
 test('a slice of its own ("parent.slice:prefix:name.slice" -> unit name.slice)', async () => {
   if (skipFor(!!skip, `systemd tests: ${skip}`)) return;
   // runc 1.1 asks systemd to put the pid into the slice unit (PIDs=) and fails
-  if (skipFor(isRunc, 'runc 1.1 sends PIDs= for a slice unit, which systemd refuses')) return;
+  if (skipFor(isRunc, 'runc 1.1 sends PIDs= for a slice unit, which systemd refuses ("Cannot set property PIDs")')) return;
   const id = newSdId('sdslice');
   const unit = `tsrunt${process.pid}x${seq}.slice`;
   const b = sdBundle(id, { args: ['sleep', '1000'], config: { linux: { cgroupsPath: `system.slice:tsrun:${unit}` } } });
@@ -153,7 +155,7 @@ test('a slice of its own ("parent.slice:prefix:name.slice" -> unit name.slice)',
 test('bad cgroupsPath values and a D-Bus error fail cleanly', async () => {
   if (skipFor(!!skip, `systemd tests: ${skip}`)) return;
   const cases = [
-    ['/not/slice/form', isRunc ? /expected cgroupsPath to be of format "slice:prefix:name"/ : /linux\.cgroupsPath "\/not\/slice\/form": with --systemd-cgroup must be "slice:prefix:name"/],
+    ['/not/slice/form', isRunc ? /expected cgroupsPath to be of format .*slice:prefix:name/ : /linux\.cgroupsPath "\/not\/slice\/form": with --systemd-cgroup must be "slice:prefix:name"/],
     ['a:b', isRunc ? /slice:prefix:name/ : /linux\.cgroupsPath "a:b": with --systemd-cgroup must be/],
     ['notaslice:tsrun:x', isRunc ? /invalid slice name/ : /linux\.cgroupsPath "notaslice": is not a valid systemd slice name/],
     ['a--b.slice:tsrun:x', isRunc ? /invalid slice name/ : /linux\.cgroupsPath "a--b\.slice": is not a valid systemd slice name/],
@@ -161,10 +163,12 @@ test('bad cgroupsPath values and a D-Bus error fail cleanly', async () => {
   for (const [cgroupsPath, re] of cases) {
     const id = newSdId('sdbad');
     const b = sdBundle(id, { args: ['true'], config: { linux: { cgroupsPath } } });
-    assert.match(failsIn(rtIn(['create', '--bundle', b, id]), cgroupsPath), re);
+    const e = failsIn(rtIn(['create', '--bundle', b, id]), cgroupsPath);
+    assert.match(e, re, e);
     assert.is.not(rtIn(['state', id]).code, 0, `no state left for ${cgroupsPath}`);
   }
   // The unit exists already: systemd's error, named, and nothing of the second container left.
+  if (skipFor(isRunc, 'runc 1.1 joins an existing scope with a warning (deprecated; refused from runc 1.2)')) return;
   const first = newSdId('sddup');
   const second = newSdId('sddup');
   const path = `system.slice:${PREFIX}:dup${process.pid}`;
