@@ -257,4 +257,41 @@ export function rdtParsed(input: string): string {
   const rdt = s.value.linux.intelRdt;
   if (rdt == null) return "none";
   return rdt.closID + "|" + rdt.lines().join(";;") + "|" + (rdt.enableMonitoring ? "mon" : "");
+// ---- systemd driver: unit names and the D-Bus wire format -----------------------------
+import { unitFor } from "../../src/systemd/unit";
+import { Writer } from "../../src/systemd/wire";
+import { methodCall, messageSize, parseMessage } from "../../src/systemd/message";
+
+// "unit|slice|path" for a cgroupsPath under --systemd-cgroup, or the error.
+export function sdUnit(cgroupsPath: string, id: string): string {
+  const r = unitFor(cgroupsPath, id);
+  return r.ok ? r.value.unit + "|" + r.value.slice + "|" + r.value.path : r.err!.message();
+}
+
+// The bytes of Manager.StopUnit(unit, "replace") with serial 7.
+export function sdStopUnitCall(unit: string): ArrayBuffer {
+  const b = new Writer();
+  b.str(unit);
+  b.str("replace");
+  const m = methodCall(7, "org.freedesktop.systemd1", "/org/freedesktop/systemd1", "org.freedesktop.systemd1.Manager", "StopUnit", "ss", b);
+  return m.slice().buffer;
+}
+
+// A received message as "type|serial|replySerial|path|interface|member|error|signature|args"
+// (string arguments only), "incomplete:N" or "malformed".
+export function sdParse(bytes: ArrayBuffer): string {
+  const u = Uint8Array.wrap(bytes);
+  const size = messageSize(u, 0, u.length);
+  if (size <= 0 || size > u.length) return "incomplete:" + size.toString();
+  const m = parseMessage(u, 0, size);
+  if (m == null) return "malformed";
+  let args = "";
+  for (let i = 0; i < m.signature.length && m.body != null; i++) {
+    const t = m.signature.charAt(i);
+    if (t != "s" && t != "o") break;
+    args += (i > 0 ? "," : "") + m.body!.str();
+  }
+  if (m.body != null && m.body!.bad) args += "(bad)";
+  return m.type.toString() + "|" + m.serial.toString() + "|" + m.replySerial.toString() + "|" + m.path + "|" + m.iface + "|" +
+    m.member + "|" + m.errorName + "|" + m.signature + "|" + args;
 }
