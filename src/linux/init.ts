@@ -307,6 +307,10 @@ export function containerInit(p: Plan): void {
       if (states.length == 2) p.hookStates = states;
     }
   }
+  if (p.lateCgroupNs) {
+    const rc = sys.unshare(0x02000000);  // CLONE_NEWCGROUP
+    if (rc < 0) { writeString(p.syncFd, "\x01" + sysFail("unshare", "cgroup namespace", rc).message()); sys.exit(1); }
+  }
   if (p.newUserNs) {
     // The maps are written: become the namespace's root, then make the other namespaces.
     sys.setresuid(0, 0, 0);

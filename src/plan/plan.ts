@@ -60,6 +60,9 @@ export class Plan {
   waitForParent: bool = false;
   cgroupFd: i32 = -1;            // pure cgroup v2: init is cloned into this cgroup directory
   newUserNs: bool = false;
+  // A new cgroup namespace made by init itself once the parent has placed it in its
+  // cgroups (its root is where init is then; clone3 would root it in tsrun's cgroup).
+  lateCgroupNs: bool = false;
   inUserNs: bool = false;         // a new or a joined user namespace: no mknod, cgroup v1 bound
   // Non-root parent: a map that is not exactly the caller's own id goes through the setuid
   // newuidmap/newgidmap; the own gid written directly needs setgroups "deny" first.

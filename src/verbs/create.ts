@@ -194,6 +194,13 @@ export function createContainer(g: Globals, req: CreateRequest): Result<Created>
       for (let i = 0; i < cg!.dirs.length; i++) paths.push(cg!.dirs[i].path);
       bindContainerCgroups(plan, paths);
     }
+    // A new cgroup namespace must be rooted in the container's cgroup: unless clone3 places
+    // init there (pure v2, cgroupfs), init makes the namespace after the parent moved it.
+    if ((plan.cloneFlags & CLONE_NEWCGROUP) != 0 && !plan.inUserNs && (!cg!.v2 || req.unit != null) && cg!.dirs.length > 0) {
+      plan.cloneFlags &= ~CLONE_NEWCGROUP;
+      plan.lateCgroupNs = true;
+      plan.waitForParent = true;
+    }
   }
 
   // linux.intelRdt: resctrl found and the request checked before anything exists.

@@ -221,6 +221,24 @@ test('hugetlb limits go to the hybrid host\'s cgroup v2 hierarchy; kill --all us
   await assertNoLeaks({ id, bundle: b, cgroups: dirs });
 });
 
+test('a new cgroup namespace is rooted in the container\'s cgroups (every hierarchy shows "/")', async () => {
+  for (const resources of [{ pids: { limit: 50 } }, undefined]) {
+    const b = bundle({
+      args: ['sh', '-c', 'cat /proc/self/cgroup; ls /sys/fs/cgroup/pids.max 2>&1 || true'],
+      mutate: (c) => {
+        c.linux.namespaces.push({ type: 'cgroup' });
+        c.linux.cgroupsPath = `/${newId('cgns')}`;
+        if (resources) c.linux.resources = resources;
+        c.mounts.push({ destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['nosuid', 'noexec', 'nodev', 'relatime', 'ro'] });
+      },
+    });
+    const out = ok(rt(['run', '--bundle', b.dir, newId('cgns')]), JSON.stringify(resources)).stdout;
+    const lines = out.trim().split('\n').filter((l) => /^\d+:/.test(l));
+    assert.ok(lines.length > 0, out);
+    for (const l of lines) assert.is(l.slice(l.lastIndexOf(':') + 1), '/', `${l} (${JSON.stringify(resources)})\n${out}`);
+  }
+});
+
 test('fields the host cannot honour fail with the field named; nothing is left behind', async () => {
   if (skipFor(!isTsrun, 'the error texts are tsrun\'s')) return;
   const cases = [

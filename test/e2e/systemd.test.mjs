@@ -117,13 +117,21 @@ test('a scope in system.slice: init in it before it runs, limits, pause/resume/u
   assert.is(rtIn(['state', id]).code === 0, false, 'no state left');
 });
 
-test('the default cgroupsPath is ":<runtime>:ID" (system.slice); delete --force of a running one', async () => {
+test('the default cgroupsPath is ":<runtime>:ID" (system.slice); a cgroup namespace is rooted in the scope; delete --force', async () => {
   if (skipFor(!!skip, `systemd tests: ${skip}`)) return;
   const id = newSdId('sddefault');
   const unit = `${PREFIX}-${id}.scope`;
-  const b = sdBundle(id, { args: ['sleep', '1000'] });
+  const b = sdBundle(id, {
+    args: ['sh', '-c', 'cat /proc/self/cgroup > /cgroup-inside; exec sleep 1000'],
+    mutate: (c) => { c.linux.namespaces.push({ type: 'cgroup' }); },
+  });
   okIn(rtIn(['run', '-d', '--bundle', b, id]), 'run -d');
   assert.is(show(unit, ['ControlGroup']).ControlGroup, `/system.slice/${unit}`);
+  const at = join(sd.share, id, 'rootfs/cgroup-inside');
+  await waitFor(() => existsSync(at) && readFileSync(at, 'utf8').includes('\n'), { what: 'the container wrote its cgroup' });
+  assert.match(readFileSync(at, 'utf8'), /^0::\/$/m, 'the scope is the namespace\'s root');
+  const pid = stateOf(id).pid;
+  assert.is(sd.run(['cat', `/proc/${pid}/cgroup`]).stdout.trim().split('\n').find((l) => l.startsWith('0::')), `0::/system.slice/${unit}`);
   okIn(rtIn(['delete', '--force', id]), 'delete --force');
   assert.is(show(unit, ['LoadState']).LoadState, 'not-found');
   assert.not.ok(existsSync(hostDir(`/system.slice/${unit}`)));
