@@ -40,9 +40,10 @@ if [ "$want_e2e" = 1 ] && [ "$(id -u)" != 0 ]; then
 fi
 
 # runc is the reference runtime of the differential tests; uidmap (newuidmap/newgidmap) is
-# what the rootless tests map several id ranges with.
+# what the rootless tests map several id ranges with; systemd is booted privately by
+# test/e2e/systemd.test.mjs (test/lib/systemd.mjs), never as the machine's init.
 if [ "$want_e2e" = 1 ]; then
-  TSRUN_EXTRA_DEPS="${TSRUN_EXTRA_DEPS:-} runc uidmap" scripts/install-deps.sh
+  TSRUN_EXTRA_DEPS="${TSRUN_EXTRA_DEPS:-} runc uidmap systemd" scripts/install-deps.sh
 else
   scripts/install-deps.sh
 fi
