@@ -58,7 +58,7 @@ export function usage(): string {
     "  --log FILE            also write errors to FILE\n" +
     "  --log-format FORMAT   text or json (JSON lines, as containerd reads them)\n" +
     "  --debug               verbose logging\n" +
-    "  --systemd-cgroup      systemd cgroup driver: linux.cgroupsPath "slice:prefix:name" (root, running systemd)\n" +
+    "  --systemd-cgroup      systemd cgroup driver: linux.cgroupsPath slice:prefix:name (as root, systemd running)\n" +
     "  --rootless true|false|auto\n" +
     "  --version, -v         print the version\n" +
     "  --help, -h            this text; `tsrun COMMAND --help` for a command\n";

@@ -147,6 +147,8 @@ export function removeLoaded(g: Globals, c: Loaded, force: bool): Failure | null
   // systemd driver: stopping the unit removes its cgroups (runc's order: the unit, then
   // the directories tsrun made itself).
   let f: Failure | null = FEATURE_CGROUPS && c.state.systemdUnit.length > 0 ? stopUnit(c.state.systemdUnit) : null;
+  // --force: a systemd that cannot be asked (gone, hung) does not keep the state alive
+  if (f != null && force) { warn(g, f!.message()); f = null; }
   if (f == null && FEATURE_CGROUPS) f = removeCgroups(c.state.cgroupDirs);
   if (f == null) f = c.store.remove(id, c.dirfd, c.state);
   if (f != null) return f;

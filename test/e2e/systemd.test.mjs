@@ -105,6 +105,8 @@ test('a scope in system.slice: init in it before it runs, limits, pause/resume/u
     assert.ok(stats.hugetlb && stats.hugetlb[HUGE], `hugetlb stats from the scope: ${JSON.stringify(stats)}`);
     assert.ok(stats.cpu.usage.total > 0, 'cpu usage of the scope');
   }
+  const ex = okIn(rtIn(['exec', id, 'cat', '/proc/self/cgroup']), 'exec');
+  assert.match(ex.stdout, new RegExp(`^0::${scope.replace(/\./g, '\\.')}$`, 'm'), 'exec joins the scope');
   const ps = okIn(rtIn(['ps', '--format', 'json', id]), 'ps');
   assert.equal(JSON.parse(ps.stdout), [st.pid]);
 
