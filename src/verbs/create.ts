@@ -383,7 +383,7 @@ function startInit(store: Store, dirfd: i32, req: CreateRequest, spec: Spec, pla
   // systemd driver: the unit is made with init's pid in it, then the cgroupfs code writes
   // every limit into its cgroup (and makes the v1 ones systemd does not manage), as runc.
   let unitStarted = false;
-  if (f == null && req.unit != null) {
+  if (FEATURE_CGROUPS && f == null && req.unit != null) {
     f = startUnit(req.unit!, req.id, child.pid, cg!.dirs);
     unitStarted = f == null;
   }
@@ -435,7 +435,7 @@ function startInit(store: Store, dirfd: i32, req: CreateRequest, spec: Spec, pla
     if (cg != null && f!.why == "exited before it was ready" && oomKilled(cg!.dirs)) {
       f = fail("container init", "", "was killed by the OOM killer before it was ready: linux.resources.memory.limit is too low");
     }
-    if (unitStarted) stopUnit(req.unit!.unit);
+    if (FEATURE_CGROUPS && unitStarted) stopUnit(req.unit!.unit);
     if (cg != null) removeCgroups(cg!.created);
     if (FEATURE_CGROUPS && rdt != null) removeRdt(rdt!.mon, rdt!.created ? rdt!.group : "");
     return err<ContainerState>(f!);
