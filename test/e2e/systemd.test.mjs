@@ -177,6 +177,14 @@ test('bad cgroupsPath values and a D-Bus error fail cleanly', async () => {
     assert.match(e, re, e);
     assert.is.not(rtIn(['state', id]).code, 0, `no state left for ${cgroupsPath}`);
   }
+  // Not root: no user-systemd (systemdUser) support, said so before anything is made.
+  if (isTsrun) {
+    const id = newSdId('sduser');
+    const b = sdBundle(id, { args: ['true'] });
+    const r = sd.run(['setpriv', '--reuid', '65534', '--regid', '65534', '--clear-groups', `${SHARE}/${basename(RUNTIME)}`,
+      '--root', '/tmp/tsrun-user', '--systemd-cgroup', 'create', '--bundle', b, id]);
+    assert.match(failsIn(r, 'non-root'), /--systemd-cgroup: needs root: rootless containers under a user's systemd \(systemdUser\) are not supported/);
+  }
   // The unit exists already: systemd's error, named, and nothing of the second container left.
   if (skipFor(isRunc, 'runc 1.1 joins an existing scope with a warning (deprecated; refused from runc 1.2)')) return;
   const first = newSdId('sddup');

@@ -4,8 +4,8 @@
 # private systemd that shares NOTHING writable with the host:
 #   - its root is a non-recursive read-only bind of the host's / (no submount comes along);
 #   - tmpfs over /run, /tmp, /var, /etc (a few files copied in), /dev (a few nodes bound);
-#   - proc, sysfs (read-only) and cgroup2 mounted fresh: the cgroup namespace root is the
-#     dedicated directory, so systemd's whole tree lives there;
+#   - proc (its /proc/sys read-only), sysfs (read-only) and cgroup2 mounted fresh: the
+#     cgroup namespace root is the dedicated directory, so systemd's whole tree lives there;
 #   - the boot target (tsrun-test.target) has DefaultDependencies=no and pulls in nothing: no
 #     sysinit.target, no tmpfiles, no journald.
 # $1: the test's work directory: $1/root (empty: the mount point of the private root) and
@@ -22,6 +22,8 @@ mount --bind -o ro / "$root"
 mount -o remount,bind,ro "$root"
 for d in run tmp var etc dev; do mount -t tmpfs -o mode=0755,nosuid tsrun-sd "$root/$d"; done
 mount -t proc proc "$root/proc"
+# kernel settings are global: read-only for this systemd (as in any container)
+for p in sys sysrq-trigger; do mount --bind "$root/proc/$p" "$root/proc/$p" && mount -o remount,bind,ro "$root/proc/$p"; done
 mount -t sysfs -o ro,nosuid,nodev,noexec sysfs "$root/sys"
 mount -t cgroup2 -o nosuid,nodev,noexec cgroup2 "$root/sys/fs/cgroup"
 for n in null zero full random urandom tty; do
@@ -29,6 +31,7 @@ for n in null zero full random urandom tty; do
   mount --bind "/dev/$n" "$root/dev/$n"
 done
 mkdir -p "$root/dev/pts" "$root/dev/shm" "$root/run/tsrun-share"
+ln -s ../run "$root/var/run"
 mount --bind "$share" "$root/run/tsrun-share"
 # /etc: only what name lookups and systemd need; the host's unit files stay out of reach.
 for f in passwd group nsswitch.conf os-release; do [ -e "/etc/$f" ] && cp -L "/etc/$f" "$root/etc/$f"; done
