@@ -142,14 +142,13 @@ export function removeLoaded(g: Globals, c: Loaded, force: bool): Failure | null
     // Stopped, but init's exit kills the rest only in a PID namespace of its own (runc's too).
     killAll(c, SIGKILL);
   }
-  let f: Failure | null = FEATURE_CGROUPS ? removeCgroups(c.state.cgroupDirs) : null;
-  if (FEATURE_CGROUPS && f == null && c.state.rdtGroup.length > 0) f = removeRdt(c.state.rdtMon, c.state.rdtCreated ? c.state.rdtGroup : "");
   // systemd driver: stopping the unit removes its cgroups (runc's order: the unit, then
   // the directories tsrun made itself).
   let f: Failure | null = FEATURE_CGROUPS && c.state.systemdUnit.length > 0 ? stopUnit(c.state.systemdUnit) : null;
   // --force: a systemd that cannot be asked (gone, hung) does not keep the state alive
   if (f != null && force) { warn(g, f!.message()); f = null; }
   if (f == null && FEATURE_CGROUPS) f = removeCgroups(c.state.cgroupDirs);
+  if (FEATURE_CGROUPS && f == null && c.state.rdtGroup.length > 0) f = removeRdt(c.state.rdtMon, c.state.rdtCreated ? c.state.rdtGroup : "");
   if (f == null) f = c.store.remove(id, c.dirfd, c.state);
   if (f != null) return f;
   // poststop: failures are warnings; the container is gone either way.
