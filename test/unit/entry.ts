@@ -257,6 +257,8 @@ export function rdtParsed(input: string): string {
   const rdt = s.value.linux.intelRdt;
   if (rdt == null) return "none";
   return rdt.closID + "|" + rdt.lines().join(";;") + "|" + (rdt.enableMonitoring ? "mon" : "");
+}
+
 // ---- systemd driver: unit names and the D-Bus wire format -----------------------------
 import { unitFor } from "../../src/systemd/unit";
 import { Writer } from "../../src/systemd/wire";
