@@ -9,6 +9,7 @@ import { writeString, writeExisting } from "../sys/io";
 import { Plan } from "../plan/plan";
 import { doMounts, maskPaths, readonlyPaths, setAttr } from "./mounts";
 import { makeDevices } from "./devices";
+import { bindRootInPlace } from "./hostmounts";
 import { MS_BIND, MS_REC, MS_MOVE, MS_SLAVE, MOUNT_ATTR_RDONLY } from "../spec/mountopts";
 import { MNT_DETACH, PR_SET_PDEATHSIG, PR_CAPBSET_DROP, PR_SET_KEEPCAPS, PR_CAP_AMBIENT,
   PR_CAP_AMBIENT_RAISE, PR_SET_NO_NEW_PRIVS, SIGKILL, CLOSE_RANGE_CLOEXEC } from "./consts";
@@ -252,9 +253,11 @@ function setup(p: Plan): Result<string> {
   f = openLsmAttrs(p);
   if (f != null) return err<string>(f);
   sys.umask(0);
-  // Without a mount namespace of its own nothing is mounted (the config may ask for no
-  // mount), and sysctls go through the host's /proc: the chroot may have none.
+  // Without a mount namespace of its own the host's mounts are left as they are, and
+  // sysctls go through the host's /proc: the chroot may have none.
   f = p.ownMountNs ? prepareRoot(p) : writeSysctls(p);
+  // Sharing it, `mounts` go under one bind of the rootfs, which delete removes whole.
+  if (f == null && p.hostMounts) f = bindRootInPlace(p.rootfs);
   if (f != null) return err<string>(f);
   const rootfd = sys.openat(sys.AT_FDCWD, p.rootfs, sys.O_PATH | sys.O_DIRECTORY | sys.O_CLOEXEC);
   if (rootfd < 0) return err<string>(sysFail("open rootfs", p.rootfs, rootfd));

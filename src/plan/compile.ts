@@ -225,12 +225,13 @@ export function compile(spec: Spec, opts: CreateOptions, lastCap: i32): Result<P
   p.rootPropagation = L.rootfsPropagation;
   p.noPivot = opts.noPivot;
 
-  let devIsBind = false;
+  let devIsBind = false, devIsFs = false;
   for (let i = 0; i < spec.mounts.length; i++) {
     const r = compileMount(spec.mounts[i], i, opts.bundle);
     if (!r.ok) return err<Plan>(r.err!);
     const op = r.value;
     if (op.dest == "dev" && op.kind == MountKind.Bind) devIsBind = true;
+    if (op.dest == "dev" && op.kind == MountKind.Fs) devIsFs = true;
     if (op.kind == MountKind.Fs && op.fstype == "sysfs" && p.inUserNs && (p.cloneFlags & CLONE_NEWNET) == 0 && (p.unshareFlags & CLONE_NEWNET) == 0) {
       op.sysfsBind = true;
       op.attrSet = attrsOf(op.flags);
@@ -248,7 +249,9 @@ export function compile(spec: Spec, opts: CreateOptions, lastCap: i32): Result<P
   // /dev: the default nodes unless /dev comes from the host; then linux.devices.
   const inUserNs = p.inUserNs;
   p.ownMountNs = L.namespace("mount") != null;
-  p.devDir = !devIsBind && p.ownMountNs; // without a mount namespace: the image's /dev as it is
+  // Without a mount namespace: the image's /dev as it is, unless `mounts` puts a filesystem
+  // of ours there (a tmpfs under the rootfs bind, gone at delete).
+  p.devDir = !devIsBind && (p.ownMountNs || devIsFs);
   if (p.devDir) {
     for (let i = 0; i < DEFAULT_DEVICES.length; i++) {
       const path = "dev/" + DEFAULT_DEVICES[i];

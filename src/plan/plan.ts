@@ -72,6 +72,8 @@ export class Plan {
   unshareFlags: u64 = 0;          // namespaces init unshares itself (user namespace case)    // parent writes uid/gid maps before init continues
   rootfs: string = "";
   ownMountNs: bool = true;        // false: the runtime's mount namespace is shared, init chroots
+  hostMounts: bool = false;       // no mount namespace, and mounts: init binds rootfs onto itself first
+  hostMountBase: u64 = 0;         // the mount holding rootfs before that bind (linux/hostmounts.ts)
   enterRootFd: i32 = -1;          // exec into such a container: init's root, to chroot into
   rootPropagation: u64 = 0;       // linux.rootfsPropagation, applied to / after pivot_root (0: none)
   mounts: MountOp[] = [];

@@ -485,11 +485,11 @@ function crossCheck(s: Spec): Failure | null {
     }
   }
   if (L.namespace("mount") == null) {
-    // Sharing the runtime's mount namespace: nothing may be mounted (it would land in the
-    // host's mount table, where runc and crun leave it after delete); the process is
-    // chroot()ed into root.path. runc refuses masked and read-only paths the same way.
+    // Sharing the runtime's mount namespace: `mounts` go under a bind of root.path onto
+    // itself, removed whole at delete (linux/hostmounts.ts); the process is chroot()ed into
+    // root.path. What would change the host's own mounts or files is refused (runc refuses
+    // masked and read-only paths the same way).
     const why = "needs a mount namespace of the container's own (linux.namespaces): without one ";
-    if (s.mounts.length > 0) return bad("mounts", why + "they would be mounted in the host's mount table");
     if (L.maskedPaths.length > 0) return bad("linux.maskedPaths", why + "they would be masked on the host");
     if (L.readonlyPaths.length > 0) return bad("linux.readonlyPaths", why + "they would be made read-only on the host");
     if (s.rootReadonly) return bad("root.readonly", why + "the host's mount would be made read-only");

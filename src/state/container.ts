@@ -31,6 +31,8 @@ export class ContainerState {
   rdtGroup: string = "";      // the resctrl group init was put in (linux.intelRdt), or ""
   rdtCreated: bool = false;   // tsrun made rdtGroup: delete removes it
   rdtMon: string = "";        // its monitoring group (removed by delete), or ""
+  hostMountRoot: string = ""; // no mount namespace: root.path, bound onto itself by init (or "")
+  hostMountBase: u64 = 0;     // the mount under that bind: delete detaches what is above it
   poststart: Hook[] = [];
   poststop: Hook[] = [];
   annotationKeys: string[] = [];
@@ -64,6 +66,7 @@ export class ContainerState {
     if (this.rdtGroup.length > 0) w.kstr("rdtGroup", this.rdtGroup);
     if (this.rdtCreated) w.kbool("rdtCreated", true);
     if (this.rdtMon.length > 0) w.kstr("rdtMon", this.rdtMon);
+    if (this.hostMountRoot.length > 0) { w.kstr("hostMountRoot", this.hostMountRoot); w.key("hostMountBase").unum(this.hostMountBase); }
     if (this.poststart.length > 0) writeHooks(w, "poststart", this.poststart);
     if (this.poststop.length > 0) writeHooks(w, "poststop", this.poststop);
     w.key("annotations").beginObject();
@@ -107,6 +110,8 @@ export class ContainerState {
     s.cgroupV2 = v2 != null && v2.bool;
     const ss = v.get("startSync");
     s.startSync = ss != null && ss.bool;
+    s.hostMountRoot = text(v, "hostMountRoot");
+    s.hostMountBase = U64.parseInt(numText(v, "hostMountBase"));
     s.poststart = readHooks(v.get("poststart"));
     s.poststop = readHooks(v.get("poststop"));
     const a = v.get("annotations");

@@ -12,6 +12,7 @@ import { Plan } from "../plan/plan";
 import { Store, validateId, FIFO, START_FIFO } from "../state/store";
 import { ContainerState } from "../state/container";
 import { procStat } from "../state/status";
+import { mountIdOf, detachHostMounts } from "../linux/hostmounts";
 import { spawnInit, releaseInit, awaitInit, killInit, Child } from "../linux/spawn";
 import { CLONE_NEWPID, CLONE_NEWCGROUP, PR_CAPBSET_READ } from "../linux/consts";
 import { Globals } from "../cli/globals";
@@ -233,6 +234,15 @@ export function createContainer(g: Globals, req: CreateRequest): Result<Created>
     m.attrSet = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC | MOUNT_ATTR_NODEV;
     plan.mounts.push(m);
   }
+  if (!plan.ownMountNs && plan.mounts.length > 0) {
+    // Mounts in the host's namespace: the mount under root.path is recorded (state.json,
+    // before init is released) so even a create killed midway can be undone by delete.
+    const base = mountIdOf(plan.rootfs);
+    if (!base.ok) { store.remove(req.id, dirfd); sys.close(dirfd); return err<Created>(base.err!.within("root.path")); }
+    plan.hostMounts = true;
+    plan.hostMountBase = base.value;
+    plan.waitForParent = true;
+  }
 
   const master = new FdBox();
   const f = startInit(store, dirfd, req, spec, plan, bundle, cg, rdt, master);
@@ -254,6 +264,7 @@ export function createContainer(g: Globals, req: CreateRequest): Result<Created>
     const pf = writePidFile(req.pidFile, f.value.pid);
     if (pf != null) {
       killInit(f.value.pid);
+      if (plan.hostMounts) detachHostMounts(plan.rootfs, plan.hostMountBase);
       store.remove(req.id, dirfd);
       sys.close(dirfd);
       return err<Created>(pf);
@@ -378,6 +389,7 @@ function startInit(store: Store, dirfd: i32, req: CreateRequest, spec: Spec, pla
     st.cgroupV2 = cg!.v2;
     st.systemdUnit = cg!.systemdUnit;
   }
+  if (plan.hostMounts) { st.hostMountRoot = plan.rootfs; st.hostMountBase = plan.hostMountBase; }
   if (rdt != null) { st.rdtGroup = rdt!.group; st.rdtCreated = !rdt!.exists; st.rdtMon = rdt!.mon; }
   f = store.save(dirfd, st);
   // systemd driver: the unit is made with init's pid in it, then the cgroupfs code writes
@@ -431,6 +443,7 @@ function startInit(store: Store, dirfd: i32, req: CreateRequest, spec: Spec, pla
   if (relayEnd >= 0) sys.close(relayEnd);
   if (f != null) {
     killInit(child.pid);
+    if (plan.hostMounts) detachHostMounts(plan.rootfs, plan.hostMountBase);
     // An init that died silently under a memory limit: say why.
     if (cg != null && f!.why == "exited before it was ready" && oomKilled(cg!.dirs)) {
       f = fail("container init", "", "was killed by the OOM killer before it was ready: linux.resources.memory.limit is too low");

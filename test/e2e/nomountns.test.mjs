@@ -13,8 +13,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, readlinkSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import {
-  REPO, ROOT, RUNTIME, assertNoLeaks, bundle, fails, isRunc, isTsrun, mountinfo, newId, ok, rootFor, rt, setup,
-  skipFor, state, waitStatus,
+  REPO, ROOT, RUNTIME, WORK, assertNoLeaks, bundle, fails, isRunc, isTsrun, mountinfo, newId, ok, pidAlive, rootFor, rt,
+  rtAsync, setup, skipFor, state, waitFor, waitStatus,
 } from '../lib/runtime.mjs';
 
 setup(test);
@@ -31,6 +31,7 @@ function inPrivateMountNs() {
   return false;
 }
 const inHostMountNs = !inPrivateMountNs();
+const HAVE_STRACE = spawnSync('strace', ['-V'], { stdio: 'ignore' }).status === 0;
 const unsafe = !isTsrun && inHostMountNs;
 const UNSAFE = 'runc/crun change the shared mount table without a mount namespace: run this file under unshare -m';
 
@@ -140,7 +141,6 @@ test('a network sysctl without a mount namespace is written through the host /pr
 test('what needs a mount namespace is refused by field, nothing left', async () => {
   if (skipFor(unsafe, UNSAFE)) return;
   const cases = [
-    ['mounts', (c) => { c.mounts = [{ destination: '/proc', type: 'proc', source: 'proc' }]; }],
     ['linux.maskedPaths', (c) => { c.linux.maskedPaths = ['/proc/kcore']; }],
     ['linux.readonlyPaths', (c) => { c.linux.readonlyPaths = ['/proc/sys']; }],
     ['root.readonly', (c) => { c.root.readonly = true; }],
@@ -159,6 +159,77 @@ test('what needs a mount namespace is refused by field, nothing left', async () 
     await assertNoLeaks({ id, bundle: b });
     assert.equal(mountsAround(b.dir), before, field);
   }
+});
+
+// A config without a mount namespace that keeps the default `mounts` (proc, /dev tmpfs,
+// devpts, shm, mqueue, sysfs, cgroup) plus a bind of a host directory.
+function hostMountsBundle(extra = {}) {
+  const b = bundle({
+    args: ['sleep', '100'],
+    files: { 'shared/f': 'from-the-host\n' },
+    ...extra,
+    mutate: (c) => {
+      const mounts = c.mounts;
+      noMountNs(c);
+      c.mounts = [...mounts, { destination: '/mnt/shared', type: 'bind', source: 'shared', options: ['rbind', 'ro'] }];
+      if (extra.mutate) extra.mutate(c);
+    },
+  });
+  return b;
+}
+const RUNC_LEAKS = 'runc and crun leave the container\'s mounts in the shared mount table after delete';
+const mountsUnder = (dir) => mountinfo().filter((m) => m.mountpoint === dir || m.mountpoint.startsWith(`${dir}/`)).map((m) => m.mountpoint.slice(dir.length) || '/');
+
+test('mounts without a mount namespace: made under a bind of the rootfs, all gone after delete', async () => {
+  if (skipFor(unsafe, UNSAFE)) return;
+  const b = hostMountsBundle();
+  const rootfs = realpathSync(b.rootfs);
+  const before = mountsAround(b.dir);
+  const id = newId('hostmnt');
+  ok(rt(['run', '-d', '--bundle', b.dir, id]));
+  assert.is(readlinkSync(`/proc/${state(id).pid}/ns/mnt`), readlinkSync('/proc/self/ns/mnt'), 'init shares our mount namespace');
+  const out = ok(rt(['exec', id, 'sh', '-c',
+    'grep ^Name: /proc/self/status; ps -o pid,comm | grep -c sleep; test -d /dev/pts && echo pts; ls /dev/null /dev/ptmx; cat /mnt/shared/f; test -d /sys/class/net && echo sys'])).stdout;
+  assert.is(out.trim(), 'Name:\tgrep\n1\npts\n/dev/null\n/dev/ptmx\nfrom-the-host\nsys');
+  // On the host, while it lives: the rootfs bind and every mount of the config under it.
+  const live = mountsUnder(rootfs);
+  for (const m of ['/', '/proc', '/dev', '/dev/pts', '/dev/shm', '/dev/mqueue', '/sys', '/mnt/shared']) assert.ok(live.includes(m), `${m} in ${live}`);
+  ok(rt(['delete', '--force', id]));
+  if (skipFor(!isTsrun, RUNC_LEAKS)) return;
+  assert.equal(mountsAround(b.dir), before, 'the host mount table after delete');
+  await assertNoLeaks({ id, bundle: b });
+});
+
+test('mounts without a mount namespace: a create failing mid-list leaves no mount', async () => {
+  if (skipFor(unsafe, UNSAFE)) return;
+  const b = hostMountsBundle({ args: ['true'], mutate: (c) => c.mounts.splice(3, 0, { destination: '/bad', type: 'nosuchfs', source: 'none' }) });
+  const before = mountsAround(b.dir);
+  const id = newId('hostmntbad');
+  const msg = fails(rt(['create', '--bundle', b.dir, id]));
+  if (isTsrun) assert.match(msg, /mount nosuchfs on \/bad: .*ENODEV/);
+  if (skipFor(!isTsrun, RUNC_LEAKS)) return;
+  assert.equal(mountsAround(b.dir), before, 'the host mount table after the failed create');
+  await assertNoLeaks({ id, bundle: b });
+});
+
+test('mounts without a mount namespace: create SIGKILLed after the mounts; delete --force leaves none', async () => {
+  if (skipFor(!isTsrun, 'kill point placed on tsrun\'s own syscall order') || skipFor(!HAVE_STRACE, 'no strace')) return;
+  const b = hostMountsBundle();
+  const rootfs = realpathSync(b.rootfs);
+  const before = mountsAround(b.dir);
+  const id = newId('hostmntkill');
+  // init is held (by strace) at its chroot, after every mount; the runtime is killed then.
+  const log = join(WORK, `strace-hostmnt-${id}.log`);
+  const run = rtAsync([], { runtime: 'strace', root: false, global: ['-f', '-q', '-o', log, '-e', 'inject=chroot:delay_enter=20s', RUNTIME, '--root', ROOT, 'create', '--bundle', b.dir, id] });
+  await waitFor(() => mountsUnder(rootfs).includes('/mnt/shared'), { what: 'the mounts under the rootfs', timeout: 10000 });
+  const pids = readFileSync(log, 'utf8').split('\n').map((l) => Number(l.split(' ')[0])).filter((p) => p > 0);
+  process.kill(pids[0], 'SIGKILL');
+  run.child.kill('SIGKILL');
+  await run.done;
+  ok(rt(['delete', '--force', id]));
+  await waitFor(() => pids.every((p) => !pidAlive(p)), { what: 'the runtime and init to be gone' });
+  assert.equal(mountsAround(b.dir), before, 'the host mount table after delete --force');
+  await assertNoLeaks({ id, bundle: b });
 });
 
 test("joining the runtime's own mount namespace by path is refused (it would pivot the host's root)", async () => {
