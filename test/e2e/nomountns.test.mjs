@@ -1,7 +1,8 @@
 // Containers without a mount namespace (linux.namespaces without "mount", as runtime-tools'
 // linux_ns_itype asks): init shares the runtime's mount namespace and chroot()s into
-// root.path; nothing is mounted, so the host's mount table is left as it was. exec is
-// chroot()ed into init's root too.
+// root.path; `mounts` go under a bind of root.path onto itself that delete (or a failed
+// create) detaches whole, so the host's mount table ends as it was. exec is chroot()ed into
+// init's root too.
 //
 // runc and crun change the shared mount table in this case (runc makes "/" rslave, binds
 // the rootfs onto itself and mounts `mounts` there, and leaves it all after delete): with
@@ -10,7 +11,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, readlinkSync, realpathSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import {
   REPO, ROOT, RUNTIME, WORK, assertNoLeaks, bundle, fails, isRunc, isTsrun, mountinfo, newId, ok, pidAlive, rootFor, rt,
@@ -182,15 +183,19 @@ const mountsUnder = (dir) => mountinfo().filter((m) => m.mountpoint === dir || m
 
 test('mounts without a mount namespace: made under a bind of the rootfs, all gone after delete', async () => {
   if (skipFor(unsafe, UNSAFE)) return;
-  const b = hostMountsBundle();
+  const script = 'grep ^Name: /proc/self/status; cat /proc/1/comm; test -d /dev/pts && echo pts; ls /dev/null /dev/ptmx; cat /mnt/shared/f; test -d /sys/class/net && echo sys';
+  const b = hostMountsBundle({ args: ['sh', '-c', `(${script}) >/tmp/out 2>&1; exec sleep 100`] });
   const rootfs = realpathSync(b.rootfs);
   const before = mountsAround(b.dir);
   const id = newId('hostmnt');
   ok(rt(['run', '-d', '--bundle', b.dir, id]));
   assert.is(readlinkSync(`/proc/${state(id).pid}/ns/mnt`), readlinkSync('/proc/self/ns/mnt'), 'init shares our mount namespace');
-  const out = ok(rt(['exec', id, 'sh', '-c',
-    'grep ^Name: /proc/self/status; ps -o pid,comm | grep -c sleep; test -d /dev/pts && echo pts; ls /dev/null /dev/ptmx; cat /mnt/shared/f; test -d /sys/class/net && echo sys'])).stdout;
-  assert.is(out.trim(), 'Name:\tgrep\n1\npts\n/dev/null\n/dev/ptmx\nfrom-the-host\nsys');
+  // What the process sees: its PID namespace's /proc, /dev with its nodes and pts, the bind, /sys.
+  const out = await waitFor(() => { try { const t = readFileSync(join(b.rootfs, 'tmp/out'), 'utf8'); return t.endsWith('sys\n') && t; } catch { return false; } },
+    { what: 'the container\'s report' });
+  assert.is(out, 'Name:\tgrep\nsh\npts\n/dev/null\n/dev/ptmx\nfrom-the-host\nsys\n');
+  // runc 1.1.5 and crun 1.8.1 leave an exec'd process in the host's root here.
+  if (isTsrun) assert.is(ok(rt(['exec', id, 'sh', '-c', 'cat /proc/1/comm /mnt/shared/f'])).stdout.trim(), 'sleep\nfrom-the-host');
   // On the host, while it lives: the rootfs bind and every mount of the config under it.
   const live = mountsUnder(rootfs);
   for (const m of ['/', '/proc', '/dev', '/dev/pts', '/dev/shm', '/dev/mqueue', '/sys', '/mnt/shared']) assert.ok(live.includes(m), `${m} in ${live}`);
@@ -198,6 +203,27 @@ test('mounts without a mount namespace: made under a bind of the rootfs, all gon
   if (skipFor(!isTsrun, RUNC_LEAKS)) return;
   assert.equal(mountsAround(b.dir), before, 'the host mount table after delete');
   await assertNoLeaks({ id, bundle: b });
+});
+
+test('mounts without a mount namespace: the mount table after delete is byte-identical (private and shared "/")', async () => {
+  // In a throwaway mount namespace, so that nothing else mounts meanwhile; with "/" shared
+  // the bind is a peer of the mount it sits on, and every mount under it is copied there too.
+  if (skipFor(!isTsrun, RUNC_LEAKS)) return;
+  const b = hostMountsBundle();
+  const script = `cat /proc/self/mountinfo >"$4/before"
+    "$0" --root "$1" run -d --bundle "$2" "$3" </dev/null >/dev/null 2>&1 || exit 3
+    grep -c " $2/rootfs/proc " /proc/self/mountinfo >"$4/live"
+    "$0" --root "$1" delete --force "$3" || exit 4
+    cat /proc/self/mountinfo >"$4/after"`;
+  for (const propagation of ['private', 'shared']) {
+    const id = newId('hostmntcmp');
+    const dir = mkdtempSync(join(WORK, 'mi-'));
+    const r = spawnSync('unshare', ['-m', '--propagation', propagation, 'sh', '-c', script, RUNTIME, ROOT, realpathSync(b.dir), id, dir], { encoding: 'utf8', timeout: 20000 });
+    assert.is(r.status, 0, r.stderr);
+    assert.is(readFileSync(join(dir, 'live'), 'utf8'), propagation === 'shared' ? '2\n' : '1\n', `${propagation}: /proc mounted while it ran`);
+    assert.is(readFileSync(join(dir, 'after'), 'utf8'), readFileSync(join(dir, 'before'), 'utf8'), `${propagation}: mountinfo`);
+    await assertNoLeaks({ id, bundle: b });
+  }
 });
 
 test('mounts without a mount namespace: a create failing mid-list leaves no mount', async () => {
