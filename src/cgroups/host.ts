@@ -22,7 +22,7 @@ const CGROUP2_SUPER_MAGIC: i64 = 0x63677270;
 // v2 host (or a private mount namespace that hides v1), whatever v1 hierarchies exist.
 export function hostCgroups(): Result<CgroupHost> {
   if (cached != null) return ok<CgroupHost>(cached!);
-  const r = readFileAt(sys.AT_FDCWD, "/proc/self/cgroup");
+  const r = readFileAt(sys.AT_FDCWD, "/proc/self/cgroup", "/proc/self/cgroup", true);
   if (!r.ok) return err<CgroupHost>(r.err!);
   const sfs = memory.data(120);
   const pure = sys.statfs("/sys/fs/cgroup", sfs) == 0 && load<i64>(sfs) == CGROUP2_SUPER_MAGIC;

@@ -38,8 +38,9 @@ export function foreignNamespaces(pid: i32): u64 {
 // cgroup.procs files of init's cgroups that are not ours (v1 hierarchies and v2).
 export function foreignCgroups(pid: i32): string[] {
   const out: string[] = [];
-  const theirs = readFileAt(sys.AT_FDCWD, "/proc/" + pid.toString() + "/cgroup");
-  const ours = readFileAt(sys.AT_FDCWD, "/proc/self/cgroup");
+  const theirPath = "/proc/" + pid.toString() + "/cgroup";
+  const theirs = readFileAt(sys.AT_FDCWD, theirPath, theirPath, true);
+  const ours = readFileAt(sys.AT_FDCWD, "/proc/self/cgroup", "/proc/self/cgroup", true);
   if (!theirs.ok || !ours.ok) return out;
   const mine = String.UTF8.decode(ours.value).split("\n");
   const lines = String.UTF8.decode(theirs.value).split("\n");

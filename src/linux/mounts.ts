@@ -134,10 +134,16 @@ function cgroupV1Mount(rootfd: i32, op: MountOp, userns: bool): Failure | null {
     if (rc == 0 && !bind) rc = sys.mount("cgroup", base + name, "cgroup", op.flags, op.cgroupData[i]);
     // the container's own cgroup, bound, then the mount's options (a bind ignores them)
     if (rc == 0 && bind) rc = sys.mount(op.cgroupSources[i], base + name, null, MS_BIND | MS_REC, null);
-    if (rc == 0 && bind && locked != 0) rc = sys.mount(null, base + name, null, MS_REMOUNT | MS_BIND | locked, null);
     if (rc < 0) { sys.close(<i32>dfd); return sysFail("mount cgroup on", "/" + op.dest + "/" + name, rc); }
   }
+  // The mount's options on every bound hierarchy at once (a bind ignores them): set them on
+  // the whole tree, then give the tmpfs back its writability — 2 calls instead of one
+  // remount per hierarchy. (MS_RDONLY/NOSUID/NODEV/NOEXEC are the MOUNT_ATTR_* bits.)
+  let rc: i64 = 0;
+  if (bind && locked != 0) rc = setAttr(<i32>dfd, "", locked, 0, 0, true);
+  if (rc == 0 && bind && (locked & MS_RDONLY) != 0) rc = setAttr(<i32>dfd, "", 0, MOUNT_ATTR_RDONLY, 0, false);
   sys.close(<i32>dfd);
+  if (rc < 0) return sysFail("set mount attributes of", "/" + op.dest, rc);
   return null;
 }
 

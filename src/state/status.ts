@@ -22,7 +22,8 @@ export class ProcStat {
 
 // /proc/PID/stat: the state letter (field 3) and start time (field 22), or null if gone.
 export function procStat(pid: i32): ProcStat | null {
-  const r = readFileAt(sys.AT_FDCWD, "/proc/" + pid.toString() + "/stat");
+  const path = "/proc/" + pid.toString() + "/stat";
+  const r = readFileAt(sys.AT_FDCWD, path, path, true);
   if (!r.ok) return null;
   const s = String.UTF8.decode(r.value);
   const close = s.lastIndexOf(")");

@@ -28,8 +28,10 @@ export const MAX_FILE: i32 = 4 << 20;
 
 // Reads a whole file. The buffer is exactly as long as the content.
 // sized: ask fstat for the size first (regular files: one buffer, one read); false for
-// /proc files, which report size 0.
-export function readFd(fd: i32, what: string, sized: bool = true): Result<ArrayBuffer> {
+// /proc files, which report size 0. oneRecord: a /proc file the kernel prints as one seq_file
+// record (/proc/PID/stat, /proc/self/cgroup): a read shorter than the buffer returned all of it,
+// so no second read is needed to see the end.
+export function readFd(fd: i32, what: string, sized: bool = true, oneRecord: bool = false): Result<ArrayBuffer> {
   let cap = 16384;
   let expect = -1;
   const st = memory.data(144);
@@ -53,14 +55,15 @@ export function readFd(fd: i32, what: string, sized: bool = true): Result<ArrayB
     if (rc < 0) return err<ArrayBuffer>(sysFail("read", what, rc));
     if (rc == 0) break;
     len += <i32>rc;
+    if (oneRecord && len < cap) break;
   }
   return ok<ArrayBuffer>(len == cap ? buf : buf.slice(0, len));
 }
 
-export function readFileAt(dirfd: i32, path: string, what: string = path): Result<ArrayBuffer> {
+export function readFileAt(dirfd: i32, path: string, what: string = path, oneRecord: bool = false): Result<ArrayBuffer> {
   const fd = sys.openat(dirfd, path, sys.O_RDONLY | sys.O_CLOEXEC | sys.O_NOCTTY);
   if (fd < 0) return err<ArrayBuffer>(sysFail("open", what, fd));
-  const r = readFd(<i32>fd, what, !path.startsWith("/proc/"));
+  const r = readFd(<i32>fd, what, !path.startsWith("/proc/"), oneRecord);
   sys.close(<i32>fd);
   return r;
 }
