@@ -105,7 +105,10 @@ function finishRoot(p: Plan): Failure | null {
 
 // cwd must exist inside the container (created if missing, as runc does) and be reachable
 // from its root: a cwd like /proc/self/fd/N pointing at a host directory is refused.
-export function enterCwd(p: Plan): Failure | null {
+// atRoot: the caller has just chdir()ed to "/" of the container (init, after enterRoot), so a
+// cwd of "/" needs neither the chdir nor the check.
+export function enterCwd(p: Plan, atRoot: bool = false): Failure | null {
+  if (atRoot && p.cwd == "/") return null;
   let rc = sys.chdir(p.cwd);
   if (rc == -ENOENT && p.createCwd) {
     const f = mkdirAll(p.cwd, 0o755);
@@ -269,7 +272,7 @@ function setup(p: Plan): Result<string> {
   if (f != null) return err<string>(f);
   f = finishRoot(p);
   if (f != null) return err<string>(f);
-  f = enterCwd(p);
+  f = enterCwd(p, true);
   if (f != null) return err<string>(f);
   f = applyLsmAttrs(p);
   if (f != null) return err<string>(f);
