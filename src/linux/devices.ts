@@ -3,7 +3,7 @@ import * as sys from "../sys/syscall";
 import { Failure, sysFail } from "../errors/failure";
 import { EEXIST } from "../errors/errno";
 import { Plan } from "../plan/plan";
-import { ensureInRoot, fdPath } from "./inroot";
+import { ensureInRoot, fdPath, doneWith } from "./inroot";
 import { MS_BIND } from "../spec/mountopts";
 
 const LINK_NAMES: string[] = ["fd", "stdin", "stdout", "stderr", "ptmx"];
@@ -35,7 +35,7 @@ export function makeDevices(p: Plan, rootfd: i32): Failure | null {
     const d = p.devices[i];
     const parent = dirname(d.path);
     if (parent != dirPath) {
-      if (dirfd >= 0) sys.close(dirfd);
+      if (dirfd >= 0) doneWith(dirfd);
       const r = ensureInRoot(rootfd, parent, false, "/" + parent);
       if (!r.ok) return r.err;
       dirfd = r.value;
@@ -46,7 +46,7 @@ export function makeDevices(p: Plan, rootfd: i32): Failure | null {
       const t = ensureInRoot(rootfd, d.path, true, "/" + d.path);
       if (!t.ok) { sys.close(dirfd); return t.err; }
       const rc = sys.mount("/" + d.path, fdPath(t.value), null, MS_BIND, null);
-      sys.close(t.value);
+      doneWith(t.value);
       if (rc < 0) { sys.close(dirfd); return sysFail("bind device", "/" + d.path, rc); }
       continue;
     }
@@ -57,6 +57,6 @@ export function makeDevices(p: Plan, rootfd: i32): Failure | null {
       if (c < 0) { sys.close(dirfd); return sysFail("chown", "/" + d.path, c); }
     }
   }
-  if (dirfd >= 0) sys.close(dirfd);
+  if (dirfd >= 0) doneWith(dirfd);
   return null;
 }

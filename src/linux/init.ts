@@ -9,6 +9,7 @@ import { writeString, writeExisting } from "../sys/io";
 import { Plan } from "../plan/plan";
 import { doMounts, maskPaths, readonlyPaths, setAttr } from "./mounts";
 import { makeDevices } from "./devices";
+import { doneWith } from "./inroot";
 import { bindRootInPlace } from "./hostmounts";
 import { MS_BIND, MS_REC, MS_MOVE, MS_SLAVE, MOUNT_ATTR_RDONLY } from "../spec/mountopts";
 import { MNT_DETACH, PR_SET_PDEATHSIG, PR_CAPBSET_DROP, PR_SET_KEEPCAPS, PR_CAP_AMBIENT,
@@ -268,7 +269,7 @@ function setup(p: Plan): Result<string> {
   if (f == null) f = makeDevices(p, <i32>rootfd);
   if (FEATURE_HOOKS && f == null) f = runHooks("createContainer", p.createContainerHooks, p.hookStates[0]);
   if (f == null) f = enterRoot(p, <i32>rootfd);
-  sys.close(<i32>rootfd);
+  doneWith(<i32>rootfd);
   if (f != null) return err<string>(f);
   f = finishRoot(p);
   if (f != null) return err<string>(f);

@@ -4,7 +4,7 @@ import { Failure, sysFail, fail } from "../errors/failure";
 import { ENOENT, ENOTDIR, EEXIST, ELOOP, EPERM } from "../errors/errno";
 import { RESOLVE_NO_SYMLINKS } from "./consts";
 import { MountOp, MountKind, Plan } from "../plan/plan";
-import { ensureInRoot, openInRoot, fdPath } from "./inroot";
+import { ensureInRoot, openInRoot, fdPath, doneWith } from "./inroot";
 import { copyTree } from "./copyup";
 import { MS_BIND, MS_REC, MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MOUNT_ATTR_RDONLY } from "../spec/mountopts";
 
@@ -53,7 +53,7 @@ function finishFsMount(rootfd: i32, op: MountOp): Failure | null {
   let rc: i64 = 0;
   if (op.recSet != 0 || op.recClr != 0) rc = setAttr(<i32>fd, "", op.recSet, op.recClr, 0, true);
   if (rc == 0 && op.propagation != 0) rc = setAttr(<i32>fd, "", 0, 0, op.propagation & ~MS_REC, (op.propagation & MS_REC) != 0);
-  sys.close(<i32>fd);
+  doneWith(<i32>fd);
   if (rc < 0) return sysFail("set mount attributes of", "/" + op.dest, rc);
   return null;
 }
@@ -70,7 +70,7 @@ function fsMount(rootfd: i32, op: MountOp, source: string, fstype: string, flags
   }
   if (op.copyUp) return copyUpMount(rootfd, target.value, op, flags, data, dest);
   const rc = sys.mount(source, fdPath(target.value), fstype, flags, data.length > 0 ? data : null);
-  sys.close(target.value);
+  doneWith(target.value);
   if (rc == -EPERM && op.sysfsBind) {
     const b = new MountOp();
     b.kind = MountKind.Bind;
@@ -142,7 +142,7 @@ function cgroupV1Mount(rootfd: i32, op: MountOp, userns: bool): Failure | null {
   let rc: i64 = 0;
   if (bind && locked != 0) rc = setAttr(<i32>dfd, "", locked, 0, 0, true);
   if (rc == 0 && bind && (locked & MS_RDONLY) != 0) rc = setAttr(<i32>dfd, "", 0, MOUNT_ATTR_RDONLY, 0, false);
-  sys.close(<i32>dfd);
+  doneWith(<i32>dfd);
   if (rc < 0) return sysFail("set mount attributes of", "/" + op.dest, rc);
   return null;
 }
