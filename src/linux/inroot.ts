@@ -20,8 +20,9 @@ export function openInRoot(rootfd: i32, rel: string, flags: i32 = sys.O_PATH, re
 // Missing components are created under their parent's resolved fd, so a symlink in the image
 // is followed inside the rootfs only.
 // resolve: extra RESOLVE_* flags (RESOLVE_NO_SYMLINKS: no symlink anywhere on the path).
-export function ensureInRoot(rootfd: i32, rel: string, asFile: bool, what: string, depth: i32 = 0, resolve: u64 = 0): Result<i32> {
-  const fd = openInRoot(rootfd, rel, sys.O_PATH, resolve);
+// missing: the plan knows `rel` does not exist yet (MountOp.missing): no lookup to see it fail.
+export function ensureInRoot(rootfd: i32, rel: string, asFile: bool, what: string, depth: i32 = 0, resolve: u64 = 0, missing: bool = false): Result<i32> {
+  const fd = missing ? -ENOENT : openInRoot(rootfd, rel, sys.O_PATH, resolve);
   if (fd >= 0) return ok<i32>(<i32>fd);
   if (fd != -ENOENT || depth > 40) return err<i32>(sysFail("open", what, fd));
   let end = rel.length;

@@ -35,7 +35,7 @@ function bindMount(rootfd: i32, op: MountOp): Failure | null {
   if (rc == 0 && (op.recSet != 0 || op.recClr != 0)) rc = setAttr(t, "", op.recSet, op.recClr, 0, true);
   if (rc == 0 && op.propagation != 0) rc = setAttr(t, "", 0, 0, op.propagation & ~MS_REC, (op.propagation & MS_REC) != 0);
   if (rc < 0) { sys.close(t); return sysFail("set mount attributes of", "/" + op.dest, rc); }
-  const target = ensureInRoot(rootfd, op.dest, op.isFile, "/" + op.dest);
+  const target = ensureInRoot(rootfd, op.dest, op.isFile, "/" + op.dest, 0, 0, op.missing);
   if (!target.ok) { sys.close(t); return target.err; }
   rc = sys.sys6Raw(SYS_move_mount, t, sys.cstr(""), target.value, sys.cstr(""),
     MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH, 0);
@@ -63,7 +63,7 @@ function fsMount(rootfd: i32, op: MountOp, source: string, fstype: string, flags
   // CVE-2019-19921 / CVE-2019-16884 rule): later steps (masked paths, LSM labels, sysctls)
   // must find the real /proc, not a decoy the image put there.
   const pseudo = fstype == "proc" || fstype == "sysfs";
-  const target = ensureInRoot(rootfd, dest, false, "/" + dest, 0, pseudo ? RESOLVE_NO_SYMLINKS : 0);
+  const target = ensureInRoot(rootfd, dest, false, "/" + dest, 0, pseudo ? RESOLVE_NO_SYMLINKS : 0, op.missing && dest == op.dest);
   if (!target.ok) {
     if (pseudo && target.err!.errno == ELOOP) return fail("mount " + fstype + " on", "/" + dest, "must be an ordinary directory, not reached through a symlink");
     return target.err;

@@ -41,6 +41,24 @@ export function rootRelative(p: string): string {
   return p.substring(s, e);
 }
 
+// `dest` cannot exist yet when its parent is the root of a tmpfs an earlier entry mounts (empty,
+// not filled by tmpcopyup) and no entry after that one mounts on `dest`, under it, or over the
+// parent. /dev/pts, /dev/shm and /dev/mqueue on the /dev tmpfs of every engine's config are such.
+function missingOnFreshTmpfs(done: MountOp[], dest: string): bool {
+  const slash = dest.lastIndexOf("/");
+  if (slash <= 0) return false;
+  const parent = dest.substring(0, slash);
+  const name = dest.substring(slash + 1);
+  if (name.length == 0 || name == "." || name == "..") return false;
+  for (let k = done.length - 1; k >= 0; k--) {
+    const d = done[k].dest;
+    if (d == dest || d.startsWith(dest + "/")) return false;
+    if (d == parent) return done[k].kind == MountKind.Fs && done[k].fstype == "tmpfs" && !done[k].copyUp;
+    if (parent.startsWith(d + "/") || d.length == 0) return false;
+  }
+  return false;
+}
+
 function absolute(base: string, p: string): string {
   return p.startsWith("/") ? p : base + "/" + p;
 }
@@ -243,6 +261,7 @@ export function compile(spec: Spec, opts: CreateOptions, lastCap: i32): Result<P
       op.idmapUid = L.uidMappings;
       op.idmapGid = L.gidMappings;
     }
+    op.missing = missingOnFreshTmpfs(p.mounts, op.dest);
     p.mounts.push(op);
   }
 

@@ -21,6 +21,8 @@ export class MountOp {
   propagation: u64 = 0;
   copyUp: bool = false;     // tmpfs "tmpcopyup": filled with the directory's previous content
   isFile: bool = false;     // bind source is not a directory
+  missing: bool = false;    // dest is certainly absent: a direct child of a tmpfs mounted fresh
+                            // by an earlier entry (see missingOnFreshTmpfs)
   sysfsBind: bool = false;  // sysfs in a user namespace without a network namespace of its own:
                             // the kernel refuses the mount (EPERM), /sys is bound instead
   // cgroup v1: one sub-mount per hierarchy.

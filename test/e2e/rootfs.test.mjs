@@ -243,6 +243,24 @@ test('a relative mount destination is taken relative to /', () => {
   assert.is(mode, '700');
 });
 
+test('mounts on a fresh tmpfs: a target an earlier entry already made there is found, not re-made', () => {
+  // tsrun skips the lookup of a direct child of a tmpfs it just mounted (it cannot exist yet),
+  // unless an entry in between made it: here the bind makes /t/a (as /t/a/b), then /t/a is mounted.
+  const share = hostDir('x\n');
+  const out = inside('grep -E " /t(/a|/a/b|/c)? " /proc/self/mountinfo | cut -d" " -f5,9; cat /t/a/b/data.txt 2>/dev/null || echo covered', {
+    mutate: (c) => {
+      c.mounts.push(
+        { destination: '/t', type: 'tmpfs', source: 'tmpfs', options: ['mode=755'] },
+        { destination: '/t/a/b', type: 'bind', source: share, options: ['rbind', 'ro'] },
+        { destination: '/t/a', type: 'tmpfs', source: 'tmpfs', options: ['mode=700'] },
+        { destination: '/t/c', type: 'tmpfs', source: 'tmpfs', options: ['mode=700'] },
+      );
+    },
+  });
+  const lines = out.trim().split('\n');
+  assert.equal(lines, ['/t tmpfs', '/t/a/b ' + lines[1].split(' ')[1], '/t/a tmpfs', '/t/c tmpfs', 'covered']);
+});
+
 test('a symlink in the rootfs pointing outside it never makes a mount outside the rootfs', async () => {
   // Docker images have such links (/var/run -> /run); runc resolves them inside the rootfs.
   const victim = hostDir('victim\n');
