@@ -12,7 +12,8 @@ import { Plan } from "../plan/plan";
 import { Store, validateId, FIFO, START_FIFO } from "../state/store";
 import { ContainerState } from "../state/container";
 import { procStat } from "../state/status";
-import { mountIdOf, detachHostMounts } from "../linux/hostmounts";
+import { mountIdOf } from "../linux/hostmounts";
+import { releaseHeld } from "./release";
 import { spawnInit, releaseInit, awaitInit, killInit, Child } from "../linux/spawn";
 import { CLONE_NEWPID, CLONE_NEWCGROUP, PR_CAPBSET_READ } from "../linux/consts";
 import { Globals } from "../cli/globals";
@@ -42,9 +43,9 @@ import { joinStrings } from "../util/strings";
 import { Agent } from "../seccomp/agent";
 import { saveFilter } from "../seccomp/persist";
 import { SECCOMP_FILE } from "../state/store";
-import { RdtPlan, planRdt, applyRdt, removeRdt } from "../resctrl/manager";
+import { RdtPlan, planRdt, applyRdt } from "../resctrl/manager";
 import { UnitPlan, unitFor } from "../systemd/unit";
-import { startUnit, stopUnit } from "../systemd/manager";
+import { startUnit } from "../systemd/manager";
 
 export class CreateRequest {
   id: string = "";
@@ -264,7 +265,7 @@ export function createContainer(g: Globals, req: CreateRequest): Result<Created>
     const pf = writePidFile(req.pidFile, f.value.pid);
     if (pf != null) {
       killInit(f.value.pid);
-      if (plan.hostMounts) detachHostMounts(plan.rootfs, plan.hostMountBase);
+      releaseHeld(f.value, null, true);
       store.remove(req.id, dirfd);
       sys.close(dirfd);
       return err<Created>(pf);
@@ -443,14 +444,15 @@ function startInit(store: Store, dirfd: i32, req: CreateRequest, spec: Spec, pla
   if (relayEnd >= 0) sys.close(relayEnd);
   if (f != null) {
     killInit(child.pid);
-    if (plan.hostMounts) detachHostMounts(plan.rootfs, plan.hostMountBase);
     // An init that died silently under a memory limit: say why.
     if (cg != null && f!.why == "exited before it was ready" && oomKilled(cg!.dirs)) {
       f = fail("container init", "", "was killed by the OOM killer before it was ready: linux.resources.memory.limit is too low");
     }
-    if (FEATURE_CGROUPS && unitStarted) stopUnit(req.unit!.unit);
-    if (cg != null) removeCgroups(cg!.created);
-    if (FEATURE_CGROUPS && rdt != null) removeRdt(rdt!.mon, rdt!.created ? rdt!.group : "");
+    // What was made so far, released as delete does.
+    if (!unitStarted) st.systemdUnit = "";
+    if (cg != null) st.cgroupDirs = cg!.created;
+    if (rdt != null) st.rdtCreated = rdt!.created;
+    releaseHeld(st, null, true);
     return err<ContainerState>(f!);
   }
   return ok<ContainerState>(st);

@@ -9,10 +9,8 @@ import { readFd } from "../sys/io";
 import { bindNotify, forwardReady, NOTIFY_DIR } from "../linux/notify";
 import { loadContainer, Loaded, parseSignal, signalInit, signalAll, waitInitExit } from "./common";
 import { SIGKILL, SIGTERM } from "../linux/consts";
-import { detachHostMounts } from "../linux/hostmounts";
-import { removeCgroups, setFrozen, killCgroup } from "../cgroups/manager";
-import { removeRdt } from "../resctrl/manager";
-import { stopUnit } from "../systemd/manager";
+import { setFrozen, killCgroup } from "../cgroups/manager";
+import { releaseHeld } from "./release";
 import { ContainerState } from "../state/container";
 import { FEATURE_HOOKS, FEATURE_CGROUPS } from "../features";
 import { runHook, runHooks } from "../hooks/run";
@@ -143,17 +141,7 @@ export function removeLoaded(g: Globals, c: Loaded, force: bool): Failure | null
     // Stopped, but init's exit kills the rest only in a PID namespace of its own (runc's too).
     killAll(c, SIGKILL);
   }
-  // No mount namespace: the bind holding the container's mounts, and with it all of them.
-  let f: Failure | null = c.state.hostMountRoot.length > 0 ? detachHostMounts(c.state.hostMountRoot, c.state.hostMountBase) : null;
-  // systemd driver: stopping the unit removes its cgroups (runc's order: the unit, then
-  // the directories tsrun made itself).
-  if (f == null && FEATURE_CGROUPS && c.state.systemdUnit.length > 0) {
-    f = stopUnit(c.state.systemdUnit);
-    // --force: a systemd that cannot be asked (gone, hung) does not keep the state alive
-    if (f != null && force) { warn(g, f!.message()); f = null; }
-  }
-  if (f == null && FEATURE_CGROUPS) f = removeCgroups(c.state.cgroupDirs);
-  if (FEATURE_CGROUPS && f == null && c.state.rdtGroup.length > 0) f = removeRdt(c.state.rdtMon, c.state.rdtCreated ? c.state.rdtGroup : "");
+  let f = releaseHeld(c.state, g, force);
   if (f == null) f = c.store.remove(id, c.dirfd, c.state);
   if (f != null) return f;
   // poststop: failures are warnings; the container is gone either way.

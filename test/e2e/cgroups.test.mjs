@@ -239,6 +239,14 @@ test('a new cgroup namespace is rooted in the container\'s cgroups (every hierar
   }
 });
 
+test('a --pid-file that cannot be written fails create after init is in its cgroups: they are removed', async () => {
+  const id = newId('cgpf');
+  const b = bundle({ args: ['true'], config: { linux: { cgroupsPath: '/' + id, resources: { pids: { limit: 10 } } } } });
+  const r = rt(['create', '--bundle', b.dir, '--pid-file', join(b.dir, 'no-such-dir', 'pid'), id]);
+  assert.ok(r.status !== 0, 'create fails');
+  await assertNoLeaks({ id, bundle: b });
+});
+
 test('fields the host cannot honour fail with the field named; nothing is left behind', async () => {
   if (skipFor(!isTsrun, 'the error texts are tsrun\'s')) return;
   const cases = [
