@@ -9,6 +9,7 @@ import { ETIMEDOUT } from "../errors/errno";
 import { connectUnix } from "../linux/console";
 import { writeAll } from "../sys/io";
 import { monotonicMs } from "../util/time";
+import { trimSpaces } from "../util/strings";
 import { Writer } from "./wire";
 import { Message, methodCall, messageSize, parseMessage, METHOD_RETURN, ERROR, SIGNAL } from "./message";
 
@@ -36,7 +37,7 @@ export class Bus {
   call(dest: string, path: string, iface: string, member: string, signature: string, body: Writer | null): u32 {
     this.serial++;
     const m = methodCall(this.serial, dest, path, iface, member, signature, body);
-    for (let i = 0; i < m.length; i++) this.out.byte(m[i]);
+    this.out.append(m);
     return this.serial;
   }
 
@@ -60,15 +61,18 @@ export class Bus {
         if (m == null) return err<Message>(fail("read from systemd at", this.path, "malformed D-Bus message"));
         return ok<Message>(m);
       }
-      if (size > this.inBuf.length) {
-        const b = new Uint8Array(size);
-        b.set(this.inBuf.subarray(0, this.inLen));
-        this.inBuf = b;
-      }
+      if (size > this.inBuf.length) this.grow(size);
       const f = this.fill(deadline);
       if (f != null) return err<Message>(f);
     }
     return err<Message>(fail("read from systemd at", this.path, "unreachable"));
+  }
+
+  // The input buffer, `size` bytes long, with what it holds.
+  private grow(size: i32): void {
+    const b = new Uint8Array(size);
+    b.set(this.inBuf.subarray(0, this.inLen));
+    this.inBuf = b;
   }
 
   fill(deadline: i64): Failure | null {
@@ -81,11 +85,7 @@ export class Bus {
     const pr = sys.poll(pfd, 1, <i32>left);
     if (pr < 0 && pr != -4) return sysFail("poll systemd at", this.path, pr);
     if (pr <= 0) return null;  // timeout or EINTR: the loop checks the deadline
-    if (this.inLen == this.inBuf.length) {
-      const b = new Uint8Array(this.inBuf.length * 2);
-      b.set(this.inBuf);
-      this.inBuf = b;
-    }
+    if (this.inLen == this.inBuf.length) this.grow(this.inBuf.length * 2);
     const n = sys.read(this.fd, this.inBuf.dataStart + <usize>this.inLen, <usize>(this.inBuf.length - this.inLen));
     if (n < 0) return sysFail("read from systemd at", this.path, n);
     if (n == 0) return fail("read from systemd at", this.path, "the connection was closed");
@@ -152,7 +152,7 @@ function authenticate(bus: Bus, deadline: i64): Failure | null {
     got = String.UTF8.decodeUnsafe(bus.inBuf.dataStart, <usize>bus.inLen);
   }
   bus.inLen = 0;
-  if (!got.startsWith("OK ")) return fail("authenticate to systemd at", bus.path, "refused: " + got.trim());
+  if (!got.startsWith("OK ")) return fail("authenticate to systemd at", bus.path, "refused: " + trimSpaces(got));
   return null;
 }
 
@@ -166,8 +166,7 @@ export function connectSystemd(deadline: i64): Result<Bus> {
     const bus = new Bus(c.value, paths[i]);
     const f = authenticate(bus, deadline);
     if (f != null) { bus.close(); return err<Bus>(f); }
-    const begin = Uint8Array.wrap(String.UTF8.encode("BEGIN\r\n"));
-    for (let k = 0; k < begin.length; k++) bus.out.byte(begin[k]);
+    bus.out.append(Uint8Array.wrap(String.UTF8.encode("BEGIN\r\n")));
     if (paths[i] == SYSTEM_BUS) bus.call("org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus", "Hello", "", null);
     return ok<Bus>(bus);
   }

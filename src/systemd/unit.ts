@@ -21,8 +21,9 @@ function validUnitName(s: string): bool {
   return true;
 }
 
-// A slice name -> its cgroup path ("-.slice": the root, ""); "" + false when invalid: every
-// dash-separated part non-empty, no "/", the ".slice" suffix.
+// A slice name -> its cgroup path ("-.slice": the root, ""); an error naming
+// linux.cgroupsPath unless every dash-separated part is non-empty, there is no "/" and the
+// name ends in ".slice".
 export function expandSlice(slice: string): Result<string> {
   const bad = err<string>(fail("linux.cgroupsPath", "\"" + slice + "\"", "is not a valid systemd slice name (e.g. system.slice, machine-app.slice)"));
   if (!slice.endsWith(".slice") || slice.includes("/") || !validUnitName(slice)) return bad;

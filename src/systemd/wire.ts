@@ -22,17 +22,21 @@ export class Writer {
     this.ensure(1);
     this.buf[this.len++] = v;
   }
-  u32(v: u32): void {
-    this.align(4);
-    this.ensure(4);
-    store<u32>(this.buf.dataStart + <usize>this.len, v);
-    this.len += 4;
+  // A fixed-size number at its natural alignment.
+  private put<T>(v: T): void {
+    const n = <i32>sizeof<T>();
+    this.align(n);
+    this.ensure(n);
+    store<T>(this.buf.dataStart + <usize>this.len, v);
+    this.len += n;
   }
-  u64(v: u64): void {
-    this.align(8);
-    this.ensure(8);
-    store<u64>(this.buf.dataStart + <usize>this.len, v);
-    this.len += 8;
+  u32(v: u32): void { this.put<u32>(v); }
+  u64(v: u64): void { this.put<u64>(v); }
+  // Bytes as they are (a whole message, the SASL BEGIN line): no alignment.
+  append(b: Uint8Array): void {
+    this.ensure(b.length);
+    this.buf.set(b, this.len);
+    this.len += b.length;
   }
   bool(v: bool): void { this.u32(v ? 1 : 0); }
   private raw(s: string): void {
@@ -85,20 +89,16 @@ export class Reader {
     if (!this.need(1)) return 0;
     return this.buf[this.pos++];
   }
-  u32(): u32 {
-    this.align(4);
-    if (!this.need(4)) return 0;
-    const v = load<u32>(this.buf.dataStart + <usize>this.pos);
-    this.pos += 4;
+  private take<T>(): T {
+    const n = <i32>sizeof<T>();
+    this.align(n);
+    if (!this.need(n)) return <T>0;
+    const v = load<T>(this.buf.dataStart + <usize>this.pos);
+    this.pos += n;
     return v;
   }
-  u64(): u64 {
-    this.align(8);
-    if (!this.need(8)) return 0;
-    const v = load<u64>(this.buf.dataStart + <usize>this.pos);
-    this.pos += 8;
-    return v;
-  }
+  u32(): u32 { return this.take<u32>(); }
+  u64(): u64 { return this.take<u64>(); }
   private text(n: i32): string {
     if (!this.need(n + 1)) return "";
     const s = String.UTF8.decodeUnsafe(this.buf.dataStart + <usize>this.pos, <usize>n);
