@@ -3,7 +3,7 @@
 // controllers the container has a cgroup in are read (tsrun makes cgroups only for the
 // controllers its config uses, plus the freezer).
 import * as sys from "../sys/syscall";
-import { readFileAt, listDir } from "../sys/io";
+import { readFileAt, listDir, pathExists } from "../sys/io";
 import { JsonWriter } from "../json/writer";
 
 class Dirs {
@@ -21,10 +21,6 @@ class Dirs {
 function text(path: string): string {
   const r = readFileAt(sys.AT_FDCWD, path);
   return r.ok ? String.UTF8.decode(r.value).trim() : "";
-}
-
-function exists(dir: string): bool {
-  return dir.length > 0 && sys.faccessat(sys.AT_FDCWD, dir, 0) == 0;
 }
 
 function num(s: string): u64 {
@@ -135,7 +131,7 @@ function hugetlb(w: JsonWriter, dir: string, v2: bool): void {
   const sizes = dir.length > 0 ? pageSizes() : [];
   for (let i = 0; i < sizes.length; i++) {
     const b = dir + "/hugetlb." + sizes[i];
-    if (!exists(b + (v2 ? ".current" : ".usage_in_bytes"))) continue;
+    if (!pathExists(b + (v2 ? ".current" : ".usage_in_bytes"))) continue;
     w.key(sizes[i]).beginObject();
     if (v2) {
       w.key("usage").unum(num(text(b + ".current")));
@@ -153,7 +149,7 @@ function hugetlb(w: JsonWriter, dir: string, v2: bool): void {
 function v1Stats(w: JsonWriter, d: Dirs, v2dir: string): void {
   const acct = d.of("cpuacct"), cpu = d.of("cpu");
   w.key("cpu").beginObject();
-  if (exists(acct)) {
+  if (pathExists(acct)) {
     const st = text(acct + "/cpuacct.stat");
     const tick: u64 = 10000000; // USER_HZ 100 -> ns
     w.key("usage").beginObject();
@@ -164,21 +160,21 @@ function v1Stats(w: JsonWriter, d: Dirs, v2dir: string): void {
     w.key("kernel").unum(field(st, "system") * tick).key("user").unum(field(st, "user") * tick);
     w.endObject();
   }
-  if (exists(cpu)) {
+  if (pathExists(cpu)) {
     const st = text(cpu + "/cpu.stat");
     w.key("throttling").beginObject().key("periods").unum(field(st, "nr_periods"))
       .key("throttled_periods").unum(field(st, "nr_throttled")).key("throttled_time").unum(field(st, "throttled_time")).endObject();
   }
   w.endObject();
   const cs = d.of("cpuset");
-  if (exists(cs)) {
+  if (pathExists(cs)) {
     w.key("cpuset").beginObject();
     w.key("cpus"); cpuList(w, text(cs + "/cpuset.cpus"));
     w.key("mems"); cpuList(w, text(cs + "/cpuset.mems"));
     w.endObject();
   }
   const mem = d.of("memory");
-  if (exists(mem)) {
+  if (pathExists(mem)) {
     const st = text(mem + "/memory.stat");
     w.key("memory").beginObject();
     w.key("cache").unum(field(st, "cache"));
@@ -190,17 +186,17 @@ function v1Stats(w: JsonWriter, d: Dirs, v2dir: string): void {
     w.endObject();
   }
   const pids = d.of("pids");
-  if (exists(pids)) w.key("pids").beginObject().key("current").unum(num(text(pids + "/pids.current"))).key("limit").unum(num(text(pids + "/pids.max"))).endObject();
+  if (pathExists(pids)) w.key("pids").beginObject().key("current").unum(num(text(pids + "/pids.current"))).key("limit").unum(num(text(pids + "/pids.max"))).endObject();
   const blk = d.of("blkio");
   w.key("blkio").beginObject();
-  if (exists(blk)) {
+  if (pathExists(blk)) {
     blkioEntries(w, "ioServiceBytesRecursive", text(blk + "/blkio.throttle.io_service_bytes_recursive"));
     blkioEntries(w, "ioServicedRecursive", text(blk + "/blkio.throttle.io_serviced_recursive"));
   }
   w.endObject();
   const hv1 = d.of("hugetlb");
-  if (exists(hv1)) hugetlb(w, hv1, false);
-  else hugetlb(w, exists(v2dir) ? v2dir : "", true);
+  if (pathExists(hv1)) hugetlb(w, hv1, false);
+  else hugetlb(w, pathExists(v2dir) ? v2dir : "", true);
 }
 
 function v2Stats(w: JsonWriter, dir: string): void {
@@ -211,7 +207,7 @@ function v2Stats(w: JsonWriter, dir: string): void {
   w.key("throttling").beginObject().key("periods").unum(field(st, "nr_periods"))
     .key("throttled_periods").unum(field(st, "nr_throttled")).key("throttled_time").unum(field(st, "throttled_usec") * 1000).endObject();
   w.endObject();
-  if (exists(dir + "/memory.current")) {
+  if (pathExists(dir + "/memory.current")) {
     const ms = text(dir + "/memory.stat");
     w.key("memory").beginObject();
     w.key("cache").unum(field(ms, "file"));
@@ -221,9 +217,9 @@ function v2Stats(w: JsonWriter, dir: string): void {
     raw(w, ms);
     w.endObject();
   }
-  if (exists(dir + "/pids.current")) w.key("pids").beginObject().key("current").unum(num(text(dir + "/pids.current"))).key("limit").unum(num(text(dir + "/pids.max"))).endObject();
+  if (pathExists(dir + "/pids.current")) w.key("pids").beginObject().key("current").unum(num(text(dir + "/pids.current"))).key("limit").unum(num(text(dir + "/pids.max"))).endObject();
   w.key("blkio").beginObject();
-  if (exists(dir + "/io.stat")) ioStat(w, text(dir + "/io.stat"));
+  if (pathExists(dir + "/io.stat")) ioStat(w, text(dir + "/io.stat"));
   w.endObject();
   hugetlb(w, dir, true);
 }

@@ -6,7 +6,7 @@
 import * as sys from "../sys/syscall";
 import { Failure, Result, ok, err, fail, sysFail } from "../errors/failure";
 import { EEXIST, ENOENT } from "../errors/errno";
-import { readFileAt, writeExisting } from "../sys/io";
+import { readFileAt, writeExisting, pathExists } from "../sys/io";
 import { IntelRdt, groupDir, monDir, resctrlMount, resourceOf, schemataMismatch } from "./schema";
 import { joinStrings, trimSpaces } from "../util/strings";
 
@@ -17,11 +17,6 @@ export class RdtPlan {
   lines: string[] = [];   // schema lines to write
   exists: bool = false;   // the group was there before (closID made beforehand, or "/")
   created: bool = false;  // tsrun made the group (removed at delete)
-}
-
-function exists(path: string): bool {
-  const st = memory.data(144);
-  return sys.fstatat(sys.AT_FDCWD, path, st, 0) == 0;
 }
 
 // The resctrl mount point, or a Failure saying why there is none.
@@ -48,17 +43,17 @@ export function planRdt(rdt: IntelRdt, id: string): Result<RdtPlan> {
   // Each resource must be one this host controls (info/L3, info/MB, ...: CAT, MBA).
   for (let i = 0; i < p.lines.length; i++) {
     const res = resourceOf(p.lines[i]);
-    if (!exists(p.root + "/info/" + res)) {
+    if (!pathExists(p.root + "/info/" + res)) {
       return err<RdtPlan>(fail(rdtField(rdt, p.lines[i]), "", "resource " + res + " is not available on this host (no " + p.root + "/info/" + res + ")"));
     }
   }
   if (rdt.enableMonitoring) {
-    if (!exists(p.root + "/info/L3_MON")) {
+    if (!pathExists(p.root + "/info/L3_MON")) {
       return err<RdtPlan>(fail("linux.intelRdt.enableMonitoring", "", "resctrl monitoring is not available on this host (no " + p.root + "/info/L3_MON)"));
     }
     p.mon = monDir(p.group, id);
   }
-  p.exists = rdt.closID == "/" || exists(p.group);
+  p.exists = rdt.closID == "/" || pathExists(p.group);
   if (rdt.closID.length > 0 && p.lines.length == 0 && !p.exists) {
     return err<RdtPlan>(fail("linux.intelRdt.closID", p.group, "does not exist (a group without l3CacheSchema, memBwSchema or schemata must be made beforehand)"));
   }

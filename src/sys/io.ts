@@ -76,6 +76,11 @@ export function readText(path: string): Result<string> {
   return ok<string>(String.UTF8.decode(r.value));
 }
 
+// Whether `path` names something (symlinks followed); "" does not.
+export function pathExists(path: string): bool {
+  return path.length > 0 && sys.faccessat(sys.AT_FDCWD, path, 0) == 0;
+}
+
 // Writes `data` to path, creating or truncating it.
 export function writeFileAt(dirfd: i32, path: string, data: string, mode: u32 = 0o644, what: string = path): Failure | null {
   const fd = sys.openat(dirfd, path, sys.O_WRONLY | sys.O_CREAT | sys.O_TRUNC | sys.O_CLOEXEC | sys.O_NOCTTY, mode);
