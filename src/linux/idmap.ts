@@ -13,9 +13,6 @@ import { MOUNT_ATTR_IDMAP } from "../spec/mountopts";
 import { setAttr } from "./mounts";
 import { joinStrings } from "../util/strings";
 
-const SYS_open_tree = 428;
-const OPEN_TREE_CLONE: i64 = 1;
-
 export function mapText(ms: IdMapping[]): string {
   let s = "";
   for (let i = 0; i < ms.length; i++) {
@@ -154,8 +151,7 @@ export function prepareIdmappedMounts(p: Plan): Failure | null {
       nsFds.push(ns);
       nsOps.push(op);
     }
-    const tree = sys.sys6Raw(SYS_open_tree, sys.AT_FDCWD, sys.cstr(op.source),
-      OPEN_TREE_CLONE | sys.O_CLOEXEC | (op.recursive ? sys.AT_RECURSIVE : 0), 0, 0, 0);
+    const tree = sys.openTree(sys.AT_FDCWD, op.source, sys.OPEN_TREE_CLONE | sys.O_CLOEXEC | (op.recursive ? sys.AT_RECURSIVE : 0));
     if (tree < 0) { f = sysFail("bind mount", op.source, tree); break; }
     op.treeFd = <i32>tree;
     const rc = setAttr(op.treeFd, "", MOUNT_ATTR_IDMAP, 0, 0, op.idmapRecursive, ns);

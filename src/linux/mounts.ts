@@ -1,16 +1,12 @@
 // Executing the mount part of the plan inside container init (before pivot_root).
 import * as sys from "../sys/syscall";
-import { Failure, sysFail, fail } from "../errors/failure";
+import { Failure, Result, ok, err, sysFail, fail } from "../errors/failure";
 import { ENOENT, ENOTDIR, EEXIST, ELOOP, EPERM } from "../errors/errno";
 import { RESOLVE_NO_SYMLINKS } from "./consts";
 import { MountOp, MountKind, Plan } from "../plan/plan";
 import { ensureInRoot, openInRoot, fdPath, doneWith } from "./inroot";
 import { copyTree } from "./copyup";
 import { MS_BIND, MS_REC, MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MOUNT_ATTR_RDONLY } from "../spec/mountopts";
-
-const SYS_open_tree = 428, SYS_move_mount = 429;
-const OPEN_TREE_CLONE: i64 = 1;
-const MOVE_MOUNT_F_EMPTY_PATH: i64 = 4, MOVE_MOUNT_T_EMPTY_PATH: i64 = 0x40;
 
 const attr = memory.data(32);
 
@@ -26,8 +22,8 @@ export function setAttr(fd: i32, path: string, set: u64, clr: u64, propagation: 
 
 function bindMount(rootfd: i32, op: MountOp): Failure | null {
   // An idmapped source was cloned and mapped by the parent (linux/idmap.ts).
-  const tree = op.treeFd >= 0 ? <i64>op.treeFd : sys.sys6Raw(SYS_open_tree, sys.AT_FDCWD, sys.cstr(op.source),
-    OPEN_TREE_CLONE | sys.O_CLOEXEC | (op.recursive ? sys.AT_RECURSIVE : 0), 0, 0, 0);
+  const tree = op.treeFd >= 0 ? <i64>op.treeFd
+    : sys.openTree(sys.AT_FDCWD, op.source, sys.OPEN_TREE_CLONE | sys.O_CLOEXEC | (op.recursive ? sys.AT_RECURSIVE : 0));
   if (tree < 0) return sysFail("bind mount", op.source, tree);
   const t = <i32>tree;
   let rc: i64 = 0;
@@ -37,8 +33,7 @@ function bindMount(rootfd: i32, op: MountOp): Failure | null {
   if (rc < 0) { sys.close(t); return sysFail("set mount attributes of", "/" + op.dest, rc); }
   const target = ensureInRoot(rootfd, op.dest, op.isFile, "/" + op.dest, 0, 0, op.missing);
   if (!target.ok) { sys.close(t); return target.err; }
-  rc = sys.sys6Raw(SYS_move_mount, t, sys.cstr(""), target.value, sys.cstr(""),
-    MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH, 0);
+  rc = sys.moveMountFd(t, target.value);
   sys.close(target.value);
   sys.close(t);
   if (rc < 0) return sysFail("bind mount " + op.source + " on", "/" + op.dest, rc);
@@ -163,24 +158,88 @@ export function doMounts(p: Plan, rootfd: i32): Failure | null {
   return null;
 }
 
+// maskedPaths and readonlyPaths run after pivot_root, when the container's rootfs is "/" (and
+// the cwd). Race-free, as the CVE-2025-31133/-52565 class asks: each target is resolved once,
+// inside the root and without magic links (openat2), and every mount is put on that fd — a
+// symlink swapped in by the image, or by another container sharing the rootfs, cannot redirect
+// it. Nothing is mounted by path.
+
+const nullStat = memory.data(144);
+const NULL_RDEV: u64 = (1 << 8) | 3; // makedev(1, 3)
+
+function notNullDevice(): Failure {
+  return fail("mask with", "/dev/null", "is not the null device (char 1:3), refusing to bind it over maskedPaths");
+}
+
+// The container's /dev/null, reached without any symlink and checked to be the null device:
+// an image cannot make a masked file show (or write through to) a file of its choosing.
+function openNullDevice(): Result<i32> {
+  const fd = openInRoot(sys.AT_FDCWD, "/dev/null", sys.O_PATH, RESOLVE_NO_SYMLINKS);
+  if (fd == -ELOOP) return err<i32>(notNullDevice());
+  if (fd < 0) return err<i32>(sysFail("open", "/dev/null (the source of maskedPaths)", fd));
+  const rc = sys.fstat(<i32>fd, nullStat);
+  if (rc < 0) return err<i32>(sysFail("stat", "/dev/null", rc));
+  if ((load<u32>(nullStat, 24) & sys.S_IFMT) != sys.S_IFCHR || load<u64>(nullStat, 40) != NULL_RDEV) return err<i32>(notNullDevice());
+  return ok<i32>(<i32>fd);
+}
+
+// An empty read-only tmpfs (read-only superblock too), as a detached mount.
+function emptyReadonlyTmpfs(): i64 {
+  const fs = sys.fsopen("tmpfs", sys.FSOPEN_CLOEXEC);
+  if (fs < 0) return fs;
+  let rc = sys.fsconfig(<i32>fs, sys.FSCONFIG_SET_FLAG, "ro", null, 0);
+  if (rc == 0) rc = sys.fsconfig(<i32>fs, sys.FSCONFIG_CMD_CREATE, null, null, 0);
+  if (rc == 0) rc = sys.fsmount(<i32>fs, sys.FSMOUNT_CLOEXEC, <u32>MOUNT_ATTR_RDONLY);
+  doneWith(<i32>fs);
+  return rc;
+}
+
 // maskedPaths: files hidden behind /dev/null, directories behind an empty read-only tmpfs.
+// The target is opened as a directory first (a file answers ENOTDIR and is opened again), so
+// a directory costs one lookup. The first directory gets the new tmpfs itself, the others a
+// clone of it (one superblock, empty and read-only, for all of them).
 export function maskPaths(paths: string[]): Failure | null {
+  let devNull: i32 = -1, emptyDir: i64 = -1;
   for (let i = 0; i < paths.length; i++) {
     const p = paths[i];
-    let rc = sys.mount("/dev/null", p, null, MS_BIND, null);
-    if (rc == -ENOTDIR) rc = sys.mount("tmpfs", p, "tmpfs", MS_RDONLY, null);
-    if (rc < 0 && rc != -ENOENT) return sysFail("mask", p, rc);
+    let t = openInRoot(sys.AT_FDCWD, p, sys.O_PATH | sys.O_DIRECTORY);
+    const isDir = t >= 0;
+    if (t == -ENOTDIR) t = openInRoot(sys.AT_FDCWD, p);
+    if (t == -ENOENT) continue;
+    if (t < 0) return sysFail("mask", p, t);
+    let src: i64;
+    if (isDir) {
+      src = emptyDir < 0 ? emptyReadonlyTmpfs() : sys.openTree(<i32>emptyDir, "", sys.OPEN_TREE_CLONE | sys.AT_EMPTY_PATH | sys.O_CLOEXEC);
+      if (src >= 0 && emptyDir < 0) emptyDir = src;
+    } else {
+      if (devNull < 0) {
+        const n = openNullDevice();
+        if (!n.ok) { doneWith(<i32>t); return n.err; }
+        devNull = n.value;
+      }
+      src = sys.openTree(devNull, "", sys.OPEN_TREE_CLONE | sys.AT_EMPTY_PATH | sys.O_CLOEXEC);
+    }
+    const rc = src < 0 ? src : sys.moveMountFd(<i32>src, <i32>t);
+    if (src >= 0 && src != emptyDir) doneWith(<i32>src);
+    doneWith(<i32>t);
+    if (rc < 0) return sysFail("mask", p, rc);
   }
   return null;
 }
 
-// readonlyPaths: a recursive bind onto itself, made read-only recursively.
+// readonlyPaths: a recursive clone of the path's tree, made read-only recursively while still
+// detached, then mounted back on it.
 export function readonlyPaths(paths: string[]): Failure | null {
   for (let i = 0; i < paths.length; i++) {
     const p = paths[i];
-    let rc = sys.mount(p, p, null, MS_BIND | MS_REC, null);
-    if (rc == -ENOENT) continue;
-    if (rc == 0) rc = setAttr(sys.AT_FDCWD, p, MOUNT_ATTR_RDONLY, 0, 0, true);
+    const t = openInRoot(sys.AT_FDCWD, p);
+    if (t == -ENOENT) continue;
+    if (t < 0) return sysFail("make read-only", p, t);
+    const tree = sys.openTree(<i32>t, "", sys.OPEN_TREE_CLONE | sys.AT_RECURSIVE | sys.AT_EMPTY_PATH | sys.O_CLOEXEC);
+    let rc = tree < 0 ? tree : setAttr(<i32>tree, "", MOUNT_ATTR_RDONLY, 0, 0, true);
+    if (rc == 0) rc = sys.moveMountFd(<i32>tree, <i32>t);
+    if (tree >= 0) doneWith(<i32>tree);
+    doneWith(<i32>t);
     if (rc < 0) return sysFail("make read-only", p, rc);
   }
   return null;

@@ -68,7 +68,8 @@ const SYS_read = 0, SYS_write = 1, SYS_close = 3, SYS_fstat = 5, SYS_poll = 7, S
   SYS_execveat = 322, SYS_pivot_root = 155, SYS_execve = 59, SYS_sendfile = 40,
   SYS_pidfd_send_signal = 424, SYS_pidfd_open = 434, SYS_clone3 = 435, SYS_close_range = 436,
   SYS_openat2 = 437, SYS_mount_setattr = 442, SYS_seccomp = 317, SYS_getrandom = 318,
-  SYS_waitid = 247, SYS_fchmod = 91, SYS_fchown = 93, SYS_socketpair = 53;
+  SYS_waitid = 247, SYS_fchmod = 91, SYS_fchown = 93, SYS_socketpair = 53,
+  SYS_open_tree = 428, SYS_move_mount = 429, SYS_fsopen = 430, SYS_fsconfig = 431, SYS_fsmount = 432;
 
 // Any syscall by number (for the rarely used ones).
 export function sys6Raw(nr: i32, a: i64, b: i64, c: i64, d: i64, e: i64, f: i64): i64 { return sys6(nr, a, b, c, d, e, f); }
@@ -148,6 +149,22 @@ export function mountSetattr(dirfd: i32, path: string, flags: u32, attr: usize, 
 export function openat2(dirfd: i32, path: string, how: usize, size: usize): i64 {
   return s4(SYS_openat2, dirfd, cstr(path), host(how), size);
 }
+// The new mount API (Linux 5.2+): trees and filesystems handled as fds, never by path.
+export const OPEN_TREE_CLONE: i32 = 1;
+export const MOVE_MOUNT_F_EMPTY_PATH: i32 = 4, MOVE_MOUNT_T_EMPTY_PATH: i32 = 0x40;
+export const FSCONFIG_SET_FLAG: i32 = 0, FSCONFIG_CMD_CREATE: i32 = 6;
+export const FSOPEN_CLOEXEC: i32 = 1, FSMOUNT_CLOEXEC: i32 = 1;
+export function openTree(dirfd: i32, path: string, flags: i32): i64 { return s3(SYS_open_tree, dirfd, cstr(path), flags); }
+// The mount `from` (an fd from open_tree/fsmount) onto the object `to` is open on.
+export function moveMountFd(from: i32, to: i32): i64 {
+  const empty = cstr("");
+  return s5(SYS_move_mount, from, empty, to, empty, MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+}
+export function fsopen(fstype: string, flags: i32): i64 { return s2(SYS_fsopen, cstr(fstype), flags); }
+export function fsconfig(fd: i32, cmd: i32, key: string | null, value: string | null, aux: i32): i64 {
+  return s5(SYS_fsconfig, fd, cmd, key == null ? 0 : cstr(key), value == null ? 0 : cstr(value), aux);
+}
+export function fsmount(fd: i32, flags: i32, attrs: u32): i64 { return s3(SYS_fsmount, fd, flags, attrs); }
 export function chdir(path: string): i64 { return s1(SYS_chdir, cstr(path)); }
 export function fchdir(fd: i32): i64 { return s1(SYS_fchdir, fd); }
 export function chroot(path: string): i64 { return s1(SYS_chroot, cstr(path)); }

@@ -146,6 +146,39 @@ test('masked and read-only paths through symlinks that climb out of the rootfs s
   await assertNoLeaks({ id, bundle: b });
 });
 
+// CVE-2025-31133 class: the /dev/null bound over masked files must be the null device. An image
+// without a /dev tmpfs can ship its own /dev/null (mknod finds it there and leaves it); a
+// runtime that binds whatever that path leads to shows (or lets the container write through)
+// a file of the image's choosing at a masked path.
+for (const [kind, make] of [
+  ['a symlink to a file of the image', (dev) => symlinkSync('/etc/secret', join(dev, 'null'))],
+  ['a regular file', (dev) => writeFileSync(join(dev, 'null'), 'FAKE-NULL\n')],
+]) {
+  test(`maskedPaths: a /dev/null that is ${kind} is refused, never bound`, async () => {
+    // runc 1.1.5 predates the fix: it binds the image's /dev/null and also reopens stdio that
+    // was the host's /dev/null on it — run by hand with stdin at /dev/null, the container's
+    // `cat` appended the file to itself until the disk was full. Never run this against it.
+    if (skipFor(isRunc, 'runc 1.1.5 binds the image\'s /dev/null over masked files (CVE-2025-31133)')) return;
+    const b = bundle({
+      args: ['sh', '-c', 'cat /proc/keys; echo done'],
+      mutate: (c, bb) => {
+        c.mounts = c.mounts.filter((m) => !m.destination.startsWith('/dev'));
+        writeFileSync(join(bb.rootfs, 'etc', 'secret'), 'SECRET\n');
+        const dev = join(bb.rootfs, 'dev');
+        mkdirSync(dev, { recursive: true });
+        rmSync(join(dev, 'null'), { force: true });
+        make(dev);
+      },
+    });
+    const id = newId('fakenull');
+    const r = rt(['run', '--bundle', b.dir, id]);
+    assert.not.match(r.stdout, /SECRET|FAKE-NULL/, `a masked file showed the image's file: ${r.stdout}`);
+    const line = fails(r, 'fake /dev/null');
+    if (isTsrun) assert.match(line, /\/dev\/null.*not the null device/, line);
+    await assertNoLeaks({ id, bundle: b });
+  });
+}
+
 test('no fd of the caller leaks into the container; --preserve-fds passes exactly N', () => {
   const hostDir = join(WORK, 'leak-dir');
   mkdirSync(hostDir, { recursive: true });
