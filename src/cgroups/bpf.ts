@@ -2,6 +2,7 @@
 // cgroup, and on update replace the programs attached before.
 import * as sys from "../sys/syscall";
 import { Failure, fail, sysFail } from "../errors/failure";
+import { trimSpaces } from "../util/strings";
 
 const SYS_bpf: i32 = 321;
 const BPF_PROG_LOAD: i32 = 5, BPF_PROG_ATTACH: i32 = 8, BPF_PROG_DETACH: i32 = 9,
@@ -37,7 +38,7 @@ function loadProgram(prog: Uint8Array, where: string): i64 {
     if (pass == 1) {
       let n = 0;
       while (n < log.length && log[n] != 0) n++;
-      verifierLog = String.UTF8.decodeUnsafe(log.dataStart, n).replaceAll("\n", " ").trim();
+      verifierLog = trimSpaces(String.UTF8.decodeUnsafe(log.dataStart, n).replaceAll("\n", " "));
       return fd;
     }
   }

@@ -7,6 +7,7 @@ import { readFileAt } from "../sys/io";
 import { Resources, CgroupWrite, DeviceRule, defaultDeviceRules, ACCOUNTING } from "./resources";
 import { toV2 } from "./v2";
 import { hostCgroups, resolvePath } from "./host";
+import { trimSpaces } from "../util/strings";
 
 // One cgroup directory of the container and what goes into it.
 export class CgroupDir {
@@ -53,7 +54,7 @@ function getDir(dirs: CgroupDir[], path: string, v2: bool): CgroupDir {
 function v2Controllers(dir: string): string[] {
   const d = new CgroupDir(dir, true);
   const r = readFileAt(sys.AT_FDCWD, d.mount + "/cgroup.controllers");
-  return r.ok ? String.UTF8.decode(r.value).trim().split(" ") : [];
+  return r.ok ? trimSpaces(String.UTF8.decode(r.value)).split(" ") : [];
 }
 
 // Device rules: the config's rules in order, then runc's defaults. linux.devices only makes

@@ -9,7 +9,7 @@ import { Resources, CgroupWrite } from "./resources";
 import { deviceProgram } from "./devfilter";
 import { attachDeviceProgram } from "./bpf";
 import { CgroupDir, CgroupPlan, layout } from "./layout";
-import { joinStrings } from "../util/strings";
+import { joinStrings, trimSpaces } from "../util/strings";
 
 export { hostCgroups, resolvePath, CgroupHost, Hierarchy } from "./host";
 export { CgroupDir, CgroupPlan, planCgroups, layout } from "./layout";
@@ -76,7 +76,7 @@ function inheritCpuset(d: CgroupDir, mine: string[]): Failure | null {
       if (mine[i] == d.path && hasWrite(d.writes, files[k])) continue;
       const r = readFileAt(sys.AT_FDCWD, parent + "/" + files[k]);
       if (!r.ok) return r.err;
-      const f = writeExisting(mine[i] + "/" + files[k], String.UTF8.decode(r.value).trim());
+      const f = writeExisting(mine[i] + "/" + files[k], trimSpaces(String.UTF8.decode(r.value)));
       if (f != null) return f;
     }
   }
@@ -124,7 +124,7 @@ function writeAll(dir: string, w: CgroupWrite[]): Failure | null {
     // Linux 6.1 keeps the file but ignores it: a limit that is not enforced is an error.
     if (file == "memory.kmem.limit_in_bytes" && value != "-1") {
       const back = readFileAt(sys.AT_FDCWD, dir + "/" + file);
-      if (back.ok && String.UTF8.decode(back.value).trim() == "9223372036854771712") {
+      if (back.ok && trimSpaces(String.UTF8.decode(back.value)) == "9223372036854771712") {
         sys.close(<i32>fd);
         return fail(w[k].field, "", "this kernel no longer limits kernel memory (it ignores memory.kmem.limit_in_bytes since Linux 6.1)");
       }
@@ -237,7 +237,7 @@ function checkMemoryUsage(res: Resources, dirs: CgroupDir[]): Failure | null {
       if (w.value == "-1" || w.value == "max") continue;
       const r = readFileAt(sys.AT_FDCWD, dirs[i].path + "/" + (dirs[i].v2 ? "memory.current" : "memory.usage_in_bytes"));
       if (!r.ok) continue;  // no cgroup yet: nothing is using memory there
-      const usage = I64.parseInt(String.UTF8.decode(r.value).trim());
+      const usage = I64.parseInt(trimSpaces(String.UTF8.decode(r.value)));
       if (I64.parseInt(w.value) < usage) return fail(w.field, "", "the new limit " + w.value + " is below the current usage " + usage.toString() + " (memory.checkBeforeUpdate)");
     }
   }
@@ -249,7 +249,7 @@ function checkMemoryUsage(res: Resources, dirs: CgroupDir[]): Failure | null {
 function moveAll(freezerDir: string, dir: string): Failure | null {
   const v2 = !freezerDir.startsWith("/sys/fs/cgroup/freezer/");
   const cur = readFileAt(sys.AT_FDCWD, freezerDir + (v2 ? "/cgroup.freeze" : "/freezer.state"));
-  const paused = cur.ok && String.UTF8.decode(cur.value).trim() == (v2 ? "1" : "FROZEN");
+  const paused = cur.ok && trimSpaces(String.UTF8.decode(cur.value)) == (v2 ? "1" : "FROZEN");
   let f: Failure | null = paused ? null : setFrozen(freezerDir, v2, true);
   if (f != null) return f;
   const r = readFileAt(sys.AT_FDCWD, freezerDir + "/cgroup.procs");

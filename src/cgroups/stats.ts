@@ -5,6 +5,7 @@
 import * as sys from "../sys/syscall";
 import { readFileAt, listDir, pathExists } from "../sys/io";
 import { JsonWriter } from "../json/writer";
+import { trimSpaces } from "../util/strings";
 
 class Dirs {
   v1: string[] = [];    // "controllers=dir"
@@ -20,7 +21,7 @@ class Dirs {
 
 function text(path: string): string {
   const r = readFileAt(sys.AT_FDCWD, path);
-  return r.ok ? String.UTF8.decode(r.value).trim() : "";
+  return r.ok ? trimSpaces(String.UTF8.decode(r.value)) : "";
 }
 
 function num(s: string): u64 {
@@ -33,7 +34,7 @@ function field(t: string, key: string): u64 {
   const lines = t.split("\n");
   for (let i = 0; i < lines.length; i++) {
     const sp = lines[i].indexOf(" ");
-    if (sp > 0 && lines[i].substring(0, sp) == key) return num(lines[i].substring(sp + 1).trim());
+    if (sp > 0 && lines[i].substring(0, sp) == key) return num(trimSpaces(lines[i].substring(sp + 1)));
   }
   return 0;
 }
@@ -72,7 +73,7 @@ function raw(w: JsonWriter, t: string): void {
   const lines = t.split("\n");
   for (let i = 0; i < lines.length; i++) {
     const sp = lines[i].indexOf(" ");
-    if (sp > 0) w.key(lines[i].substring(0, sp)).unum(num(lines[i].substring(sp + 1).trim()));
+    if (sp > 0) w.key(lines[i].substring(0, sp)).unum(num(trimSpaces(lines[i].substring(sp + 1))));
   }
   w.endObject();
 }

@@ -11,7 +11,7 @@ import { Plan, MountOp } from "../plan/plan";
 import { CLONE_NEWUSER } from "./consts";
 import { MOUNT_ATTR_IDMAP } from "../spec/mountopts";
 import { setAttr } from "./mounts";
-import { joinStrings } from "../util/strings";
+import { joinStrings, trimSpaces } from "../util/strings";
 
 export function mapText(ms: IdMapping[]): string {
   let s = "";
@@ -65,7 +65,7 @@ function runMapTool(tool: string, pid: i32, ms: IdMapping[]): Failure | null {
   while (sys.wait4(<i32>rc, st, 0) == -4 /* EINTR */) {}
   const status = load<i32>(st);
   if (status == 0) return null;
-  let msg = out.ok ? String.UTF8.decode(out.value).trim().replaceAll("\n", "; ") : "";
+  let msg = out.ok ? trimSpaces(String.UTF8.decode(out.value)).replaceAll("\n", "; ") : "";
   if (msg.length == 0) msg = "exit status " + ((status >> 8) & 0xff).toString();
   return fail(what, "", msg);
 }
