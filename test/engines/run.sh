@@ -60,7 +60,7 @@ DOCKER_CLI=/usr/bin/docker   # the docker.io client, same version as the daemon
 # ------------------------------------------------------------------ 2. work dir + clean-up
 W=$(mktemp -d "${TSRUN_ENGINES_TMP:-/tmp}/tse.XXXXXX")
 chmod 755 "$W"
-mkdir -p "$W"/etc "$W"/logs/sc "$W"/data "$W"/image "$W"/cni-state "$W"/vol "$W"/bin
+mkdir -p "$W"/etc "$W"/logs/sc "$W"/data "$W"/image "$W"/cni-state "$W"/vol "$W"/bin "$W"/pmwd
 # the engines run a copy: a rebuild of bin/tsrun meanwhile cannot break a run
 cp "$TSRUN" "$W/bin/tsrun"; TSRUN=$W/bin/tsrun
 # Docker and podman send their default seccomp profile. A tsrun built without seccomp (its
@@ -197,7 +197,9 @@ EOF
 
 D() { DOCKER_HOST=unix://$W/docker.sock "$DOCKER_CLI" "$@"; }
 C() { nsrun ctr -n "$CTR_NS" "$@"; }
-pm() { nsrun podman "$@"; }
+# podman runs in a directory of the work dir: conmon 2.1 writes its "oom" file to the working
+# directory podman gives it (podman 4.3 sets none), which would otherwise be /
+pm() { nsenter -t "$(nspid)" -m -n --wd="${PM_WD:-$W/pmwd}" -- podman "$@"; }
 
 # ------------------------------------------------------------------ 4. daemons
 setsid unshare -m -n --propagation private -- "$HERE/ns-entry.sh" "$W" >> "$W/logs/containerd.log" 2>&1 < /dev/null &
@@ -257,6 +259,64 @@ waitfor() { local i; for i in $(seq 1 100); do eval "$1" >/dev/null 2>&1 && retu
 export -f D C pm nsrun nspid rtpath fail expect expect_in waitfor alive $(declare -F | awk '{print $3}' | grep -E '^(sc_|h_)')
 export H_WAIT_SIZE W TSRUN RUNC DOCKER_CLI CG_PARENT CTR_NS PM_CG IMG CIMG PIMG HERE REPO
 
+# After each scenario run: what it left behind fails it (for the runtime that ran it; the run
+# before it was clean). Looked for: processes of the engines' namespace but the daemons
+# (shims, conmon, podman's exit commands, docker-proxy), container cgroups (and their
+# processes) under the three parents, runtime state. The engines tear down asynchronously, so
+# it is polled for up to 15 s before it counts; then it is removed so the next run starts clean.
+leftovers_now() {   # ENGINE RT
+  local ns pid root cg keep=" $(nspid) $(cat "$W/docker.pid" 2>/dev/null) "
+  ns=$(readlink "/proc/$(nspid)/ns/mnt"); ns=${ns#mnt:[}; ns=${ns%]}
+  for pid in $(find /proc/[0-9]*/ns/mnt -maxdepth 0 -lname "mnt:?$ns?" 2>/dev/null | cut -d/ -f3); do
+    case "$keep" in *" $pid "*) continue ;; esac
+    echo "process $pid ($(tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | cut -c1-80))"
+  done
+  for cg in $(find /sys/fs/cgroup/*/"$CG_PARENT" /sys/fs/cgroup/*/"$CTR_NS" /sys/fs/cgroup/*/"$PM_CG" \
+                -mindepth 1 -maxdepth 1 -type d ! -name conmon 2>/dev/null); do
+    echo "cgroup $cg (processes: $(tr '\n' ' ' < "$cg/cgroup.procs" 2>/dev/null))"
+  done
+  root=$(rt_root "$1" "$2")
+  for pid in $(nsrun "$(rtpath "$2")" ${root:+--root "$root"} list -q 2>/dev/null); do echo "runtime state $pid"; done
+}
+rt_root() {         # ENGINE RT: the runtime's --root under that engine (podman: the default)
+  case $1 in
+    docker) echo "/run/docker/runtime-$2/moby" ;;
+    ctr) echo "/run/containerd/runc/$CTR_NS" ;;
+  esac
+}
+engine_clean() {    # ENGINE: remove the containers a failed scenario left to the engine
+  local ids t
+  case $1 in
+    docker) ids=$(D ps -aq 2>/dev/null); [ -n "$ids" ] && D rm -f -v $ids >/dev/null 2>&1
+            ids=$(D volume ls -q 2>/dev/null); [ -n "$ids" ] && D volume rm -f $ids >/dev/null 2>&1 ;;
+    ctr) for t in $(C task ls -q 2>/dev/null); do C task kill -s SIGKILL "$t" >/dev/null 2>&1; sleep 0.2; C task rm -f "$t" >/dev/null 2>&1; done
+         for t in $(C containers ls -q 2>/dev/null); do C containers rm "$t" >/dev/null 2>&1; done ;;
+    podman) pm rm -a -f -t 0 >/dev/null 2>&1; pm volume prune -f >/dev/null 2>&1 ;;
+  esac
+  true
+}
+leftovers() {       # ENGINE RT LOG: prints what stays, and removes it
+  local i left cg pid id root
+  for i in $(seq 0 75); do
+    left=$(leftovers_now "$1" "$2")
+    if [ -z "$left" ]; then
+      [ "$i" -gt 0 ] && echo "(the engine's teardown took $((i / 5)).$((i % 5 * 2)) s more)" >> "$3"
+      return 0
+    fi
+    sleep 0.2
+  done
+  echo "$left"
+  root=$(rt_root "$1" "$2")
+  for id in $(echo "$left" | awk '$1 == "runtime" {print $3}'); do
+    nsrun "$(rtpath "$2")" ${root:+--root "$root"} delete --force "$id" >/dev/null 2>&1
+  done
+  for pid in $(echo "$left" | awk '$1 == "process" {print $2}'); do kill -KILL "$pid" 2>/dev/null; done
+  for pid in $(echo "$left" | awk '$1 == "cgroup" {print $2 "/cgroup.procs"}' | xargs -r cat 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
+  sleep 0.2
+  for cg in $(echo "$left" | awk '$1 == "cgroup" {print $2}'); do find "$cg" -depth -type d -exec rmdir {} \; 2>/dev/null; done
+  return 1
+}
+
 pass_runc=0; pass_tsrun=0; total=0; regressions=(); started=$(date +%s)
 printf '\n%-8s %-34s %-6s %-6s %s\n' engine scenario runc tsrun "seconds (runc/tsrun)"
 for engine in $ENGINES; do
@@ -269,7 +329,12 @@ for engine in $ENGINES; do
       log=$W/logs/sc/$engine.$name.$rt.log
       t0=$(date +%s%N)
       timeout -k 5 180 bash -c '"$@"' _ "$fn" "$rt" > "$log" 2>&1
-      case $? in 0) res+=(pass) ;; 77) res+=(skip) ;; *) res+=(FAIL) ;; esac
+      case $? in 0) r=pass ;; 77) r=skip ;; *) r=FAIL; engine_clean "$engine" ;; esac
+      if ! left=$(leftovers "$engine" "$rt" "$log"); then
+        { echo "FAIL: left behind after the scenario:"; echo "$left"; } >> "$log"
+        r=FAIL
+      fi
+      res+=("$r")
       secs+=("$(( ($(date +%s%N) - t0) / 100000000 ))")
     done
     [ "${res[0]}" = pass ] && pass_runc=$((pass_runc + 1))

@@ -55,6 +55,9 @@ sc_ctr_04_bad_entrypoint() {
 }
 
 sc_ctr_05_nothing_left() {
-  RT=$1
+  RT=$1; local left
+  # after all the scenarios above: no runtime state, no cgroup under the namespace's parent
   [ -z "$(h_crtlist)" ] || fail "runtime state left: $(h_crtlist)"
+  left=$(find /sys/fs/cgroup/*/"$CTR_NS" -mindepth 1 -maxdepth 1 -type d 2>/dev/null)
+  [ -z "$left" ] || fail "cgroups left: $left"
 }

@@ -330,7 +330,7 @@ sc_docker_27_bad_entrypoint() {
 }
 
 sc_docker_28_bad_memory() {
-  RT=$1; local n=badmem-$RT out id
+  RT=$1; local n=badmem-$RT out id own
   out=$(h_drun --rm --memory 1k "$IMG" true 2>&1) && fail "--memory 1k accepted"
   # a limit below what the container uses: the kernel refuses (EBUSY), the runtime's error
   # reaches docker and the old limit stays
@@ -339,7 +339,15 @@ sc_docker_28_bad_memory() {
   id=$(h_id "$n")
   out=$(D update --memory 8m --memory-swap 8m "$n" 2>&1) && fail "update below the usage accepted"
   echo "docker said: $out"
-  expect_in "error" "memory" "$out"
+  # the runtime's error as it wrote it to its --log file (JSON lines) is what docker shows
+  own=$(nsrun cat "/run/containerd/io.containerd.runtime.v2.task/moby/$id/log.json" | python3 -c '
+import json, sys
+errors = [json.loads(l)["msg"] for l in sys.stdin if l.strip() and json.loads(l).get("level") == "error"]
+print(errors[-1] if errors else "")')
+  echo "the runtime logged: $own"
+  [ -n "$own" ] || fail "no error in the runtime's log"
+  expect_in "the runtime's error reaches docker" "$own" "$out"
+  [ "$RT" = tsrun ] && expect_in "tsrun's error" "tsrun: linux.resources.memory.limit: write memory.limit_in_bytes=8388608" "$out"
   expect "limit unchanged" 67108864 "$(h_cg memory "$id" memory.limit_in_bytes)"
   expect "still running" true "$(h_state "$n" Running)"
   h_clean "$n"; h_gone "$id"
