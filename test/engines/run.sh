@@ -301,6 +301,7 @@ leftovers() {       # ENGINE RT LOG: prints what stays, and removes it
     left=$(leftovers_now "$1" "$2")
     if [ -z "$left" ]; then
       [ "$i" -gt 0 ] && echo "(the engine's teardown took $((i / 5)).$((i % 5 * 2)) s more)" >> "$3"
+      echo "$i" >> "$W/logs/teardown-waits"
       return 0
     fi
     sleep 0.2
@@ -351,7 +352,7 @@ for engine in $ENGINES; do
   done
 done
 echo
-echo "engines: $total scenarios in $(( $(date +%s) - started ))s; runc passed $pass_runc, tsrun passed $pass_tsrun"
+echo "engines: $total scenarios in $(( $(date +%s) - started ))s (of which $(awk '{n += $1} END {printf "%.1f", n / 5}' "$W/logs/teardown-waits" 2>/dev/null)s waiting for the engines' teardown); runc passed $pass_runc, tsrun passed $pass_tsrun"
 if [ ${#regressions[@]} -gt 0 ]; then
   echo "engines: tsrun FAILED where runc passes: ${regressions[*]}" >&2
   exit 1
