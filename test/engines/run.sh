@@ -12,7 +12,8 @@
 #      runtime (daemon.json "runtimes"); ctr uses --runc-binary, podman --runtime
 #   3. builds a busybox image (no registry is needed) and imports it into each engine
 #   4. runs every scenario (test/engines/scenarios-*.sh) with runc and with tsrun and prints
-#      one line per scenario and runtime
+#      one line per scenario and runtime; what a run leaves behind (shim, conmon, container
+#      cgroup or process, runtime state) fails it
 #   5. stops every daemon and removes everything it made (containers, images, data dir,
 #      mounts, network namespace, cgroups), also on failure or interrupt
 # Exits 1 when tsrun fails a scenario that runc passes.
