@@ -17,6 +17,7 @@ import { update } from "../verbs/update";
 import { events, stats } from "../verbs/events";
 import * as sys from "../sys/syscall";
 import { ensureSealedSelf } from "../linux/selfexec";
+import { runtimeInUserNs } from "../linux/userns";
 import { FEATURE_EXTRA_VERBS, FEATURE_CGROUPS, BUILD_NAME } from "../features";
 import { joinStrings } from "../util/strings";
 
@@ -141,9 +142,10 @@ export function run(): i32 {
   const gp = parseFlags(args, 1, GLOBAL_FLAGS, "tsrun");
   if (gp.err != null) return report(g, gp.err!);
   const gf = gp.parsed;
-  // As runc: a non-root user keeps its state under $XDG_RUNTIME_DIR (e.g. /run/user/UID).
+  // As runc: a non-root user keeps its state under $XDG_RUNTIME_DIR (e.g. /run/user/UID), so
+  // does uid 0 in a user namespace unless $USER is root (the uid_map is read only then).
   const xdg: string | null = gf.has("root") ? null : getenv("XDG_RUNTIME_DIR");
-  if (xdg != null && xdg.length > 0 && sys.geteuid() != 0) g.root = xdg + "/tsrun";
+  if (xdg != null && xdg.length > 0 && (sys.geteuid() != 0 || (getenv("USER") != "root" && runtimeInUserNs()))) g.root = xdg + "/tsrun";
   g.root = gf.get("root", g.root);
   g.log = gf.get("log");
   const lf = gf.get("log-format", "text");

@@ -1,7 +1,8 @@
 // /dev inside the container: device nodes (mknod) and the standard links.
 import * as sys from "../sys/syscall";
 import { Failure, sysFail } from "../errors/failure";
-import { EEXIST } from "../errors/errno";
+import { EEXIST, EPERM } from "../errors/errno";
+import { runtimeInUserNs } from "./userns";
 import { Plan } from "../plan/plan";
 import { ensureInRoot, fdPath, doneWith } from "./inroot";
 import { MS_BIND } from "../spec/mountopts";
@@ -16,6 +17,14 @@ function dirname(p: string): string {
 
 function basename(p: string): string {
   return p.substring(p.lastIndexOf("/") + 1);
+}
+
+function bindDevice(rootfd: i32, path: string): Failure | null {
+  const t = ensureInRoot(rootfd, path, true, "/" + path);
+  if (!t.ok) return t.err;
+  const rc = sys.mount("/" + path, fdPath(t.value), null, MS_BIND, null);
+  doneWith(t.value);
+  return rc < 0 ? sysFail("bind device", "/" + path, rc) : null;
 }
 
 export function makeDevices(p: Plan, rootfd: i32): Failure | null {
@@ -43,14 +52,18 @@ export function makeDevices(p: Plan, rootfd: i32): Failure | null {
     }
     const name = basename(d.path);
     if (d.bind) {
-      const t = ensureInRoot(rootfd, d.path, true, "/" + d.path);
-      if (!t.ok) { sys.close(dirfd); return t.err; }
-      const rc = sys.mount("/" + d.path, fdPath(t.value), null, MS_BIND, null);
-      doneWith(t.value);
-      if (rc < 0) { sys.close(dirfd); return sysFail("bind device", "/" + d.path, rc); }
+      const f = bindDevice(rootfd, d.path);
+      if (f != null) { sys.close(dirfd); return f; }
       continue;
     }
     const rc = sys.mknodat(dirfd, name, d.mode, d.dev);
+    if (rc == -EPERM && runtimeInUserNs()) {
+      // tsrun runs as uid 0 of a user namespace (rootlesskit...): no mknod there, bind the
+      // host's nodes as runc does. Found out on this failure, not asked on every create.
+      for (let k = i; k < p.devices.length; k++) p.devices[k].bind = true;
+      i--;
+      continue;
+    }
     if (rc < 0 && rc != -EEXIST) { sys.close(dirfd); return sysFail("mknod", "/" + d.path, rc); }
     if (d.chown) {
       const c = sys.fchownat(dirfd, name, d.uid, d.gid, sys.AT_SYMLINK_NOFOLLOW);

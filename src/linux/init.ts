@@ -4,7 +4,8 @@
 import { unblockSignals } from "../sys/process";
 import * as sys from "../sys/syscall";
 import { Failure, Result, ok, err, sysFail, fail } from "../errors/failure";
-import { ENOENT, EINTR, EEXIST, ENOSYS } from "../errors/errno";
+import { ENOENT, EINTR, EEXIST, ENOSYS, EPERM } from "../errors/errno";
+import { setgroupsDenied } from "./userns";
 import { writeString, writeExisting } from "../sys/io";
 import { Plan } from "../plan/plan";
 import { doMounts, maskPaths, readonlyPaths, setAttr } from "./mounts";
@@ -188,7 +189,7 @@ export function setupProcess(p: Plan): Failure | null {
     const n = min(p.groups.length, 256);
     for (let i = 0; i < n; i++) store<u32>(g + <usize>i * 4, p.groups[i]);
     const rc = sys.setgroups(n, g);
-    if (rc < 0) return sysFail("setgroups", "process.user.additionalGids", rc);
+    if (rc < 0 && !(rc == -EPERM && n == 0 && setgroupsDenied())) return sysFail("setgroups", "process.user.additionalGids", rc);
   }
   let rc = sys.setresgid(p.gid, p.gid, p.gid);
   if (rc < 0) return sysFail("setgid", p.gid.toString(), rc);

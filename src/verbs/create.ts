@@ -176,7 +176,7 @@ export function createContainer(g: Globals, req: CreateRequest): Result<Created>
     const res = spec.linux.resources != null ? spec.linux.resources! : new Resources();
     req.skipCgroupPermission = spec.linux.cgroupsPath.length == 0 && res.writes.length == 0 && !g.systemdCgroup;
     // (rootless: only what is delegated, as runc; accounting cgroups would not be)
-    res.accounting = spec.linux.cgroupsPath.length > 0 && !g.rootlessCgroups();
+    res.accounting = spec.linux.cgroupsPath.length > 0 && !g.rootlessCgroupsByEuid();
     req.globals = g;
     if (g.systemdCgroup) {
       const ur = unitFor(spec.linux.cgroupsPath, req.id);

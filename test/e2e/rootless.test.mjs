@@ -213,6 +213,88 @@ test('rootless with a delegated cgroup (a freezer cgroup the user owns): used, s
   }
 });
 
+// ---- uid 0 in a user namespace (as rootlesskit, rootless Docker/Podman run the runtime) -------
+// The user's own namespace, made by `unshare --user --map-root-user --mount`: the runtime's
+// euid is 0 but its uid_map is "0 UID 1", so it is rootless as runc sees it (state under
+// $XDG_RUNTIME_DIR unless $USER is root, cgroup permission errors skipped, device nodes bound,
+// setgroups denied). A whole lifecycle runs in one such namespace (exec needs to be in the
+// namespace that owns the container's).
+const NSROOT = [`--reuid=${UID}`, `--regid=${GID}`, '--clear-groups', '--', '/usr/bin/unshare', '--user', '--map-root-user', '--mount', '--'];
+function inNs(script, { env = {}, cwd } = {}) {
+  return rt([], { runtime: '/usr/bin/setpriv', root: false, cwd, env: { ...ENV, RT: RUNTIME, ...env }, global: [...NSROOT, '/bin/sh', '-c', script] });
+}
+// A bundle whose config.json is `spec --rootless` run as uid 0 of such a namespace.
+function nsRootBundle(args, edit = () => {}) {
+  const dir = join(WORK, `ns-bundle-${seq++}`);
+  mkdirSync(dir);
+  chmodSync(dir, 0o755);
+  makeRootfs(join(dir, 'rootfs'));
+  chownSync(dir, UID, GID);
+  ok(inNs('"$RT" spec --rootless', { cwd: dir }), 'spec --rootless as uid 0 of a user namespace');
+  const c = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
+  c.process.terminal = false;
+  c.process.args = args;
+  edit(c);
+  writeFileSync(join(dir, 'config.json'), JSON.stringify(c));
+  return { dir, config: c };
+}
+const clean = (t) => t.split('\n').map((l) => l.trim().split(/\s+/).join(' ')).join('\n');
+
+test('uid 0 in a user namespace is rootless: state under $XDG_RUNTIME_DIR, no cgroup, lifecycle with exec', async () => {
+  const b = nsRootBundle(['sleep', '1000']);
+  assert.equal(b.config.linux.uidMappings, [{ containerID: 0, hostID: 0, size: 1 }], 'spec maps the namespace root');
+  const id = userId('nsroot');
+  const r = ok(inNs([
+    'set -e',
+    'echo "outer $(cat /proc/self/uid_map)"; echo "outer-cgroup $(cat /proc/self/cgroup | tr "\\n" " ")"',
+    `"$RT" create --bundle ${b.dir} ${id}`,
+    `[ -d "$XDG_RUNTIME_DIR/${NAME}/${id}" ] && echo state-in-xdg`,
+    `"$RT" state ${id} | tr -d ' \\n' | grep -o '"status":"created"'`,
+    `"$RT" start ${id}`,
+    `"$RT" exec ${id} sh -c 'echo "inner $(id -u) $(cat /proc/self/uid_map)"'`,
+    `pid=$("$RT" state ${id} | tr -d ' \\n' | grep -o '"pid":[0-9]*' | cut -d: -f2)`,
+    'echo "init-cgroup $(cat /proc/$pid/cgroup | tr "\\n" " ")"',
+    `"$RT" delete --force ${id}`,
+    `[ -e "$XDG_RUNTIME_DIR/${NAME}/${id}" ] || echo state-gone`,
+  ].join('\n')));
+  const out = clean(r.stdout).split('\n');
+  assert.is(out[0], `outer 0 ${UID} 1`, r.stdout);
+  assert.is(out[2], 'state-in-xdg');
+  assert.is(out[3], '"status":"created"');
+  assert.is(out[4], 'inner 0 0 0 1', 'root inside, mapped to the namespace root');
+  // init stayed in the caller's cgroups: none was made for it (none could be: not delegated)
+  assert.is(out[5].replace('init-cgroup', ''), out[1].replace('outer-cgroup', ''), 'same cgroups as the caller');
+  assert.is(out[6], 'state-gone');
+  await assertNoLeaks({ id, root: STATE_ROOT, bundle: b.dir });
+});
+
+test('uid 0 in a user namespace, container without its own user namespace: device nodes bound, setgroups skipped', async () => {
+  const b = nsRootBundle(['sh', '-c', 'id -u; grep -cE " /dev/(null|zero|full|tty|random|urandom) " /proc/self/mountinfo; echo x > /dev/null && head -c 3 /dev/zero | wc -c'], (c) => {
+    delete c.linux.uidMappings;
+    delete c.linux.gidMappings;
+    // as rootless Docker: the runtime's namespace, a network namespace of its own, a real sysfs
+    c.linux.namespaces = [...c.linux.namespaces.filter((n) => n.type !== 'user'), { type: 'network' }];
+    c.mounts = c.mounts.map((m) => (m.destination === '/sys' ? { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] } : m));
+  });
+  const id = userId('nsdev');
+  const r = ok(inNs(`"$RT" run --bundle ${b.dir} ${id}`));
+  assert.is(r.stdout, '0\n6\n3\n', 'six host nodes bound (mknod is refused in a user namespace)');
+  await assertNoLeaks({ id, root: STATE_ROOT, bundle: b.dir });
+});
+
+test('uid 0 in a user namespace: --rootless false does not skip cgroup errors, true does; $USER=root keeps /run', async () => {
+  const b = nsRootBundle(['true']);
+  const id = userId('nsrl');
+  const line = fails(inNs(`exec "$RT" --rootless false run --bundle ${b.dir} ${id}`), '--rootless false', { oneLine: !isRunc });
+  assert.match(line, /cgroup|permission denied/i, line);
+  await assertNoLeaks({ id, root: STATE_ROOT, bundle: b.dir });
+  ok(inNs(`"$RT" --rootless true run --bundle ${b.dir} ${userId('nsrlt')}`));
+  // runc honours $XDG_RUNTIME_DIR in a user namespace unless $USER is root: /run/<name> then
+  // (not writable for this namespace's root)
+  const u = fails(inNs(`exec "$RT" run --bundle ${b.dir} ${userId('nsusr')}`, { env: { USER: 'root' } }), 'USER=root', { oneLine: !isRunc });
+  assert.match(u, new RegExp(`/run/${NAME}`), u);
+});
+
 test('--rootless true as root runs (cgroup errors would be skipped); invalid values are refused', () => {
   const b = rootlessBundle(['true']);
   ok(rt(['run', '--bundle', b.dir, newId('rlt')], { global: ['--rootless', 'true'] }));
