@@ -9,7 +9,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  REPO, WORK, assertNoLeaks, bundle, fails, isRunc, isTsrun, newId, ok, rt, runSh, setup, skipFor, sleep, state,
+  REPO, WORK, assertNoLeaks, bundle, fails, isRunc, isTsrun, newId, ok, rt, rtAsync, runSh, setup, skipFor, sleep, state,
   waitFor, waitOutput, waitStatus,
 } from '../lib/runtime.mjs';
 
@@ -23,6 +23,7 @@ function build(name, extra = []) {
 }
 const SYSC = build('sysc', ['-pthread']);
 const AGENT = build('seccompagent');
+const PTRACER = build('ptracer');
 
 // x86_64 syscall numbers from the generated table (the same source tsrun compiles from).
 const TABLE = readFileSync(join(REPO, 'src/seccomp/table.ts'), 'utf8');
@@ -60,14 +61,27 @@ function runSc(sc, script, opts = {}) {
 
 const allow = (syscalls, extra = {}) => ({ defaultAction: 'SCMP_ACT_ALLOW', syscalls, ...extra });
 
-test('SCMP_ACT_ERRNO: the process sees the chosen errno (mkdir fails, the rest works)', async () => {
-  const r = runSc(allow([{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO', errnoRet: 33 }]),
-    'mkdir /x; echo "rc=$?"; [ -d /x ] && echo exists; sysc ' + NR.mkdir + ' /x 0755; echo hi > /tmp/f && cat /tmp/f');
-  ok(r);
+test('SCMP_ACT_ERRNO: the process sees the chosen errno (mkdir fails, the rest works); the runtime is not filtered', async () => {
+  const b = scBundle(allow([{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO', errnoRet: 33 }]),
+    'mkdir /x; echo "rc=$?"; [ -d /x ] && echo exists; sysc ' + NR.mkdir + ' /x 0755; echo hi > /tmp/f && cat /tmp/f; ' +
+    "grep -E '^Seccomp:' /proc/self/status; sleep 30");
+  const id = newId('errno');
+  const run = rtAsync(['run', '--bundle', b.dir, id]);
+  try {
+    const out = await waitOutput(run, /Seccomp:/);
+    assert.match(run.read(), /^rc=1\nerr 33\nhi\nSeccomp:\s+2\n$/, out);
+    // The runtime process that waits for the container (`run`: init's parent on the host) runs
+    // without the filter: it is loaded by the container's init only.
+    const initPid = state(id).pid;
+    const parent = Number(readFileSync(`/proc/${initPid}/status`, 'utf8').match(/^PPid:\s+(\d+)/m)[1]);
+    assert.is(parent, run.child.pid, 'init is a child of the run process');
+    assert.match(readFileSync(`/proc/${parent}/status`, 'utf8'), /^Seccomp:\s+0$/m, 'the runtime itself is not filtered');
+  } finally {
+    rt(['kill', id, 'KILL']);
+  }
+  const r = await run.done;
   assert.match(r.stderr, /mkdir: can't create directory '\/x': Numerical argument out of domain/, r.stderr);
-  assert.is(r.stdout, 'rc=1\nerr 33\nhi\n');
-  assert.match(readFileSync(`/proc/self/status`, 'utf8'), /Seccomp:\s+0/, 'the runtime itself is not filtered');
-  await assertNoLeaks({ id: r.id, bundle: r.bundle });
+  await assertNoLeaks({ id, bundle: b });
 });
 
 test('SCMP_ACT_ERRNO without errnoRet is EPERM; the filter is in place (Seccomp: 2, one filter)', () => {
@@ -113,6 +127,70 @@ test('SCMP_ACT_LOG and SCMP_ACT_ALLOW let the call through; SCMP_ACT_TRACE witho
   }, `sysc ${Q}; sysc ${NR[QUIET[1]]}; sysc ${NR[QUIET[2]]}; sysc ${NR.getgid}`);
   ok(r);
   assert.is(r.stdout, 'ok 0\nerr 38\nerr 1\nok 0\n');
+});
+
+// The kernel's seccomp log: audit records (type=1326) that the kernel prints (`audit: ...`)
+// when no audit daemon takes them. Readable here with dmesg as root; printk is rate-limited
+// host-wide, so a line may be dropped: the container is run again (a fresh comm each time).
+const ACTIONS_LOGGED = existsSync('/proc/sys/kernel/seccomp/actions_logged') ? readFileSync('/proc/sys/kernel/seccomp/actions_logged', 'utf8') : '';
+const kernelLog = () => { const r = spawnSync('dmesg', [], { encoding: 'utf8', maxBuffer: 64 << 20 }); return r.status === 0 ? r.stdout : null; };
+let commSeq = 0;
+// Runs `sysc NR` as a binary named uniquely (the comm of the audit record) under `sc`;
+// returns the audit line for that comm, or null when none came.
+async function auditLineFor(sc, nr, { extraComm } = {}) {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const comm = `lg${process.pid.toString(36)}x${commSeq++}`;
+    const other = extraComm ? `lg${process.pid.toString(36)}y${commSeq++}` : null;
+    const b = scBundle(sc, `${other ? `${other} ${extraComm}; ` : ''}${comm} ${nr}`);
+    copyFileSync(SYSC, join(b.rootfs, 'bin', comm));
+    chmodSync(join(b.rootfs, 'bin', comm), 0o755);
+    if (other) { copyFileSync(SYSC, join(b.rootfs, 'bin', other)); chmodSync(join(b.rootfs, 'bin', other), 0o755); }
+    const id = newId('log');
+    const r = ok(rt(['run', '--bundle', b.dir, id]));
+    const find = (c) => (kernelLog() || '').split('\n').find((l) => l.includes('type=1326') && l.includes(`comm="${c}"`)) || null;
+    let line = null;
+    for (let k = 0; k < 20 && !(line = find(comm)); k++) await sleep(50);
+    if (line) return { line, out: r.stdout, otherLine: other ? find(other) : null };
+  }
+  return null;
+}
+const canSeeLog = (action) => {
+  if (!ACTIONS_LOGGED.split(/\s+/).includes(action)) return `the kernel does not log "${action}" (kernel.seccomp.actions_logged: ${ACTIONS_LOGGED.trim() || 'absent'})`;
+  if (kernelLog() === null) return 'the kernel log is not readable (dmesg)';
+  return null;
+};
+
+test('SCMP_ACT_LOG is logged by the kernel (audit type=1326, the syscall, code 0x7ffc0000); ERRNO without SECCOMP_FILTER_FLAG_LOG is not', async () => {
+  const why = canSeeLog('log') || canSeeLog('errno');
+  if (skipFor(why != null, why)) return;
+  // The ERRNO call runs first: when the LOG call's line is there, its own would be before it.
+  const sc = allow([{ names: [QUIET[0]], action: 'SCMP_ACT_LOG' }, { names: [QUIET[1]], action: 'SCMP_ACT_ERRNO', errnoRet: 42 }]);
+  const got = await auditLineFor(sc, Q, { extraComm: String(NR[QUIET[1]]) });
+  assert.ok(got, 'an audit line for the SCMP_ACT_LOG call');
+  assert.match(got.out, /^err 42\nok \d+\n$/, got.out);
+  assert.match(got.line, new RegExp(`syscall=${Q} .*code=0x7ffc0000`), got.line);
+  assert.is(got.otherLine, null, 'no line for the ERRNO call without SECCOMP_FILTER_FLAG_LOG');
+});
+
+test('SECCOMP_FILTER_FLAG_LOG: ERRNO actions are logged too (code 0x50000: the action, without its data)', async () => {
+  if (skipFor(isRunc, 'runc 1.1.5 refuses linux.seccomp.flags')) return;
+  const why = canSeeLog('errno');
+  if (skipFor(why != null, why)) return;
+  const sc = allow([{ names: [QUIET[1]], action: 'SCMP_ACT_ERRNO', errnoRet: 42 }], { flags: ['SECCOMP_FILTER_FLAG_LOG'] });
+  const got = await auditLineFor(sc, NR[QUIET[1]]);
+  assert.ok(got, 'an audit line for the ERRNO call');
+  assert.is(got.out, 'err 42\n');
+  assert.match(got.line, new RegExp(`syscall=${NR[QUIET[1]]} .*code=0x50000$`), got.line);
+});
+
+test('SCMP_ACT_TRACE: a tracer in the container gets the seccomp stop with errnoRet as its event message', () => {
+  const sc = allow([{ names: [QUIET[1]], action: 'SCMP_ACT_TRACE', errnoRet: 1234 }]);
+  const b = scBundle(sc, `ptracer ${NR[QUIET[1]]}; sysc ${NR[QUIET[1]]}`);
+  copyFileSync(PTRACER, join(b.rootfs, 'bin/ptracer'));
+  chmodSync(join(b.rootfs, 'bin/ptracer'), 0o755);
+  const r = ok(rt(['run', '--bundle', b.dir, newId('trace')]));
+  // traced: the event message, then the call goes on (the tracer changes nothing); untraced: ENOSYS
+  assert.match(r.stdout, /^seccomp-event 1234\nok \d+\nerr 38\n$/, r.stdout);
 });
 
 // Reference semantics of the operators on unsigned 64-bit values.
@@ -339,6 +417,38 @@ test('SCMP_ACT_NOTIFY: the agent gets the process state and the listener, and it
     }
     ok(rt(['delete', '--force', id]));
     await assertNoLeaks({ id, bundle: b });
+  } finally {
+    agent.kill('SIGKILL');
+  }
+});
+
+// The agent answers sched_get_priority_max only after sending SIGUSR1 to the caller (whose
+// handler has no SA_RESTART) and seeing the notification still valid: without the flag the
+// signal interrupts the waiting call (EINTR, the agent finds the notification gone), with
+// SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (Linux 5.19) the call, once received, waits on.
+test('SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV: a received notification is not interrupted by a handled signal', async () => {
+  const dir = join(WORK, `agent-wk-${Date.now()}`);
+  mkdirSync(dir, { recursive: true });
+  const sock = join(dir, 'agent.sock');
+  const agent = spawn(AGENT, [sock, dir], { stdio: 'ignore' });
+  try {
+    await waitFor(() => existsSync(sock), { what: 'the agent socket' });
+    // (create + start: `runc run` 1.1.5 never hands the listener to the agent)
+    const runWith = async (flags) => {
+      const sc = allow([{ names: [QUIET[0]], action: 'SCMP_ACT_NOTIFY' }], { listenerPath: sock, ...(flags ? { flags } : {}) });
+      const b = scBundle(sc, `sysc -sig ${Q}; echo done`);
+      const id = newId('wkr');
+      const created = ok(rt(['create', '--bundle', b.dir, id]));
+      ok(rt(['start', id]));
+      const out = await waitOutput(created, /done/);
+      ok(rt(['delete', '--force', id]));
+      await assertNoLeaks({ id, bundle: b });
+      return out;
+    };
+    assert.is(await runWith(null), 'sigusr1\nerr 4\ndone\n', 'without the flag: interrupted');
+    if (skipFor(isRunc, 'runc 1.1.5 refuses linux.seccomp.flags')) return;
+    assert.is(await runWith(['SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV']), 'sigusr1\nok 7777\ndone\n', 'with the flag: answered');
+    assert.match(readFileSync(join(dir, 'log'), 'utf8'), /nr=146 interrupted\n(.*\n)*nr=146 waited\n/);
   } finally {
     agent.kill('SIGKILL');
   }
