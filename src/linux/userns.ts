@@ -5,6 +5,7 @@
 // answer is needed (a non-root euid answers the rootless questions without it).
 import * as sys from "../sys/syscall";
 import { readFileAt } from "../sys/io";
+import { trimSpaces } from "../util/strings";
 
 let known: bool = false;
 let inUserNs: bool = false;
@@ -34,5 +35,5 @@ export function runtimeIsRootless(): bool {
 // with setgroups "deny", e.g. by `unshare --map-root-user`). Asked only after an EPERM.
 export function setgroupsDenied(): bool {
   const r = readFileAt(sys.AT_FDCWD, "/proc/self/setgroups");
-  return r.ok && String.UTF8.decode(r.value).trim() == "deny";
+  return r.ok && trimSpaces(String.UTF8.decode(r.value)) == "deny";
 }
