@@ -36,6 +36,39 @@ nap() {
   read -r -t "$1" -u "$_nap_fd" || :
 }
 
+# compile bench/NAME.c into $TOOLS/NAME when missing or older: tool NAME GCC-FLAGS...
+tool() {
+  local name=$1; shift
+  mkdir -p "$TOOLS"
+  if [[ ! -x $TOOLS/$name || $BENCH_DIR/$name.c -nt $TOOLS/$name ]]; then
+    gcc "$@" -Wall -Wextra -o "$TOOLS/$name.tmp" "$BENCH_DIR/$name.c" && mv "$TOOLS/$name.tmp" "$TOOLS/$name"
+  fi
+}
+
+# the two bundles on a busybox rootfs (static busybox $1): $BUNDLE runs /bin/true,
+# $CHECK_BUNDLE (same config) prints proof that it ran contained
+lay_out_bundles() {
+  local bb=$1 rootfs=$BUNDLE/rootfs c
+  mkdir -p "$rootfs"/{bin,proc,dev,sys,tmp}
+  cmp -s "$bb" "$rootfs/bin/busybox" || cp "$bb" "$rootfs/bin/busybox"
+  for c in sh true echo cat ls sleep hostname; do ln -sfn busybox "$rootfs/bin/$c"; done
+  python3 "$BENCH_DIR/bundle.py" "$BUNDLE" rootfs "/$CG_NAME" bench /bin/true
+  python3 "$BENCH_DIR/bundle.py" "$CHECK_BUNDLE" "$rootfs" "/$CG_NAME" bench-check \
+    /bin/sh -c 'echo tsrun-bench-ok pid=$$ host=$(hostname)'
+}
+
+# the detached `strace -D` tracer writing to file $1 (found by its unique -o argument)
+find_tracer() {
+  local f a p
+  for f in /proc/[0-9]*/cmdline; do
+    p=${f#/proc/}; p=${p%/cmdline}
+    mapfile -d '' a <"$f" 2>/dev/null || continue
+    [[ ${a[0]:-} == strace || ${a[0]:-} == */strace ]] || continue
+    [[ " ${a[*]} " == *" $1 "* ]] && { echo "$p"; return 0; }
+  done
+  return 1
+}
+
 # wait until process $1 is gone (reaped), at most $2 seconds (default 10); 1 on timeout
 wait_gone() {
   local pid=$1 limit=${2:-10} end

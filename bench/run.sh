@@ -158,22 +158,10 @@ elif [[ ! -x $REPO/bin/tsrun-minimal ]]; then
 fi
 
 # ------------------------------------------------------------------ tools and bundles
-tool() {  # tool NAME GCC-FLAGS...: compile bench/NAME.c into $TOOLS/NAME when missing or older
-  local name=$1; shift
-  if [[ ! -x $TOOLS/$name || $BENCH_DIR/$name.c -nt $TOOLS/$name ]]; then
-    gcc "$@" -Wall -Wextra -o "$TOOLS/$name.tmp" "$BENCH_DIR/$name.c" && mv "$TOOLS/$name.tmp" "$TOOLS/$name"
-  fi
-}
 tool floor -O2 -static      # static: no dynamic loader work in the floor
 tool rusage -O2 -static     # static and tiny: its own pages barely count in ru_maxrss
 tool reaper -O2
-rootfs=$BUNDLE/rootfs
-mkdir -p "$rootfs"/{bin,proc,dev,sys,tmp}
-cmp -s "$bb" "$rootfs/bin/busybox" || cp "$bb" "$rootfs/bin/busybox"
-for c in sh true echo cat ls sleep hostname; do ln -sfn busybox "$rootfs/bin/$c"; done
-python3 "$BENCH_DIR/bundle.py" "$BUNDLE" rootfs "/$CG_NAME" bench /bin/true
-python3 "$BENCH_DIR/bundle.py" "$CHECK_BUNDLE" "$rootfs" "/$CG_NAME" bench-check \
-  /bin/sh -c 'echo tsrun-bench-ok pid=$$ host=$(hostname)'
+lay_out_bundles "$bb"
 
 # ------------------------------------------------------------------ cleanup, even on failure
 cleanup() {

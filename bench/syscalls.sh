@@ -20,18 +20,6 @@ source "$(dirname "$0")/lib.sh"
 K=${K_SC:-3}
 ST="timeout -k 2 120 strace -I2 -f"
 
-# the detached strace -D tracer writing to file $1 (found by its unique -o argument)
-find_tracer() {
-  local f a p
-  for f in /proc/[0-9]*/cmdline; do
-    p=${f#/proc/}; p=${p%/cmdline}
-    mapfile -d '' a <"$f" 2>/dev/null || continue
-    [[ ${a[0]:-} == strace || ${a[0]:-} == */strace ]] || continue
-    [[ " ${a[*]} " == *" $1 "* ]] && { echo "$p"; return 0; }
-  done
-  return 1
-}
-
 for ((k = 1; k <= K; k++)); do
   for label in $(rt_labels); do
     verb_ok "$label" create || verb_ok "$label" run || continue

@@ -4,8 +4,8 @@
 // global flags that must not be parsed-and-ignored (--debug, run --keep; --rootless: rootless.test.mjs).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { openSync, closeSync, readlinkSync, realpathSync, mkdirSync, writeFileSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, copyFileSync, openSync, closeSync, readlinkSync, realpathSync, mkdirSync, writeFileSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import {
   ROOT, RUNTIME, WORK, assertNoLeaks, mountsMentioning, rtAsync, waitFor, bundle, fails, isRunc, isTsrun, newId, ok, rt, runSh, setup, skipFor, state,
@@ -58,6 +58,57 @@ test('CVE-2019-5736 from inside: no /proc/PID/exe seen in the container is the r
   if (!skipFor(isRunc, 'runc 1.1 runs init from a read-only bind mount of its binary (same inode; the write above fails)')) {
     for (const l of seen) assert.is.not(l.split(' ')[1], hostKey, `pid ${l.split(' ')[0]} runs the on-disk runtime`);
   }
+  ok(rt(['delete', '--force', id]));
+  await assertNoLeaks({ id, bundle: b });
+});
+
+// The install option of docs/security.md: a binary on a read-only mount cannot be overwritten,
+// so tsrun runs it in place (no memfd copy). The attack of the CVE holds an fd of the
+// runtime's exe while the runtime runs, and reopens it for writing once it has exec'd the
+// payload (no more ETXTBSY then): on a read-only mount that reopen fails with EROFS.
+test('CVE-2019-5736: a runtime on a read-only mount runs in place, and its exe held from inside cannot be reopened for writing (EROFS)', async () => {
+  const dir = join(WORK, 'ro-bin');
+  mkdirSync(dir);
+  const bin = join(dir, basename(RUNTIME));
+  copyFileSync(RUNTIME, bin);
+  chmodSync(bin, 0o755);
+  const before = readFileSync(bin);
+  const b = bundle({ args: ['sleep', '100'], mutate: allCaps });
+  const id = newId('exe-ro');
+  // the read-only bind exists only in a private mount namespace that dies with `create`
+  // (init keeps just its exe): nothing to unmount, even if the test fails half-way
+  const errFile = join(WORK, 'ro-create.err');
+  const err = openSync(errFile, 'w');
+  let c;
+  try {
+    c = spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c',
+      'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && exec "$2" --root "$3" create --bundle "$4" "$5"',
+      'sh', dir, bin, ROOT, b.dir, id], { stdio: ['ignore', 'ignore', err], timeout: 20000, killSignal: 'SIGKILL' });
+  } finally {
+    closeSync(err);
+  }
+  assert.is(c.status, 0, `create from the read-only bind: ${readFileSync(errFile, 'utf8')}`);
+  assert.not.ok(mountsMentioning(dir).length, 'the read-only bind is not in the test\'s mount namespace');
+  const pid = state(id).pid;
+  // from the host: init runs the file on the read-only mount itself, not a memfd copy
+  const exe = statSync(`/proc/${pid}/exe`), file = statSync(bin);
+  assert.is(`${exe.dev}:${exe.ino}`, `${file.dev}:${file.ino}`, 'init runs the binary on the read-only mount');
+  assert.not.match(readlinkSync(`/proc/${pid}/exe`), /memfd/);
+  // from inside: hold init's exe open, try to write it while init runs it (ETXTBSY), then
+  // again through the held fd once init has exec'd the payload (EROFS)
+  const script = 'exec 3</proc/1/exe; held=$(stat -L -c %d:%i /proc/self/fd/3); echo "held $held"; ' +
+    'echo "running: $( (echo owned >> /proc/1/exe) 2>&1 && echo WROTE)"; ' +
+    'while [ "$(stat -L -c %d:%i /proc/1/exe)" = "$held" ]; do sleep 0.05; done; ' +
+    'echo "after exec: $( (echo owned >> /proc/self/fd/3) 2>&1 && echo WROTE)"; echo done';
+  const w = ok(rt(['exec', '-d', id, 'sh', '-c', script]));
+  await waitFor(() => /running: /.test(w.read()), { what: 'the exec\'d process to hold init\'s exe' });
+  assert.match(w.read(), `held ${exe.dev}:${exe.ino}`, 'the fd held inside is the runtime binary');
+  ok(rt(['start', id]));
+  const out = await waitFor(() => { const o = w.read(); return /done/.test(o) ? o : null; }, { what: 'the write attempt after exec' });
+  assert.not.match(out, /WROTE/, `the runtime binary was written from inside: ${out}`);
+  assert.match(out, /running: .*Text file busy/, out);
+  assert.match(out, /after exec: .*Read-only file system/, out);
+  assert.ok(readFileSync(bin).equals(before), 'the runtime binary is unchanged');
   ok(rt(['delete', '--force', id]));
   await assertNoLeaks({ id, bundle: b });
 });
