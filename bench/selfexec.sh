@@ -4,14 +4,15 @@
 # read-only mount (it cannot be overwritten, src/linux/selfexec.ts). So the same binary
 # measured from a writable path and from a read-only bind mount differs only by the
 # copy: side by side,
-#   - wall time (hyperfine, warm): lifecycle (create+start+delete) and `run` of the
-#     benchmark bundle, N containers per hyperfine run (lifecycle.sh);
+#   - time (hyperfine, warm; wall and user+sys CPU): lifecycle (create+start+delete) and
+#     `run` of the benchmark bundle, N containers per hyperfine run (lifecycle.sh), and
+#     `run` timed by hyperfine directly (one per run: no loop around it, less noise);
 #   - syscalls (strace -f -c): create (strace -D, stopped when create returns, as in
 #     syscalls.sh) and `run`; the calls that differ, by name;
 #   - memory of the init waiting between create and start, and of the `run` parent while
 #     its container runs (/proc/PID/status, smaps_rollup, and the blocks of the memfd
 #     they execute: the copy each holds), plus the machine's Shmem with HOLD waiting inits.
-# Root. Inside ns.sh + reaper (private mount namespace: the read-only bind vanishes
+# ~1.5 min (not part of bench/run.sh). Root. Inside ns.sh + reaper (private mount namespace: the read-only bind vanishes
 # with it). Reuses bench/run.sh's work dir, tools and bundle (made here when missing).
 #
 #   bench/selfexec.sh            prints a markdown report, saved as $BENCH_WORK/selfexec/report.md
@@ -65,18 +66,24 @@ print(f"Binary: {os.path.relpath(tsrun, repo)}, {os.path.getsize(tsrun):,} B; co
       "directory (`rw`: re-executed from a sealed memfd) and in a read-only bind mount (`ro`: the copy is "
       f"skipped). Load before: {rd('load-before').strip()}; after: {rd('load-after').strip()}.\n")
 # timing: the rounds merged, per container
-times = {}
+times, cpu = {}, {}
 for f in sorted(os.listdir(raw)):
     if re.fullmatch(r"timing\.r\d+\.json", f):
         for r in json.load(open(os.path.join(raw, f)))["results"]:
-            times.setdefault(r["command"], []).extend(t / n * 1000 for t in r["times"])
-print(f"### Wall time, warm (ms per container; median, min–max of {len(times.get('rw lifecycle', []))} runs × N={n})\n")
-print("| | rw (memfd copy) | ro (no copy) | cost of the copy |\n|---|---:|---:|---:|")
-for what in ("lifecycle", "run"):
+            k = 1 if r["command"].endswith("direct") else n   # direct: one `run` per hyperfine run
+            times.setdefault(r["command"], []).extend(t / k * 1000 for t in r["times"])
+            cpu.setdefault(r["command"], []).append((r["user"] + r["system"]) / k * 1000)
+print(f"### Time, warm (ms per container; wall: median, min–max of {len(times.get('rw lifecycle', []))} runs × N={n} "
+      "(lifecycle.sh loops) or × 1 (direct: hyperfine runs `tsrun run` itself); CPU: user+sys, mean)\n")
+print("| | rw wall (memfd copy) | ro wall (no copy) | wall cost of the copy | rw CPU | ro CPU | CPU cost |\n"
+      "|---|---:|---:|---:|---:|---:|---:|")
+for what in ("lifecycle", "run", "run, direct"):
     a, b = times.get(f"rw {what}", []), times.get(f"ro {what}", [])
+    ca, cb = statistics.mean(cpu.get(f"rw {what}", [0])), statistics.mean(cpu.get(f"ro {what}", [0]))
     d = med(a) - med(b)
     print(f"| {what} | {med(a):.2f} ({min(a, default=0):.1f}–{max(a, default=0):.1f}) | "
-          f"{med(b):.2f} ({min(b, default=0):.1f}–{max(b, default=0):.1f}) | {d:+.2f} ({d / med(b) * 100:+.0f} %) |")
+          f"{med(b):.2f} ({min(b, default=0):.1f}–{max(b, default=0):.1f}) | {d:+.2f} ({d / med(b) * 100:+.0f} %) | "
+          f"{ca:.2f} | {cb:.2f} | {ca - cb:+.2f} |")
 # syscalls
 def counts(f):
     c = {}
@@ -151,9 +158,11 @@ per=$(( (RUNS + ROUNDS - 1) / ROUNDS )) warm=$WARMUP
 for ((r = 1; r <= ROUNDS; r++)); do
   args=(-N --warmup "$warm" --runs "$per" --export-json "$RAW/timing.r$r.json"
     --command-name "rw lifecycle" "$lc -m lifecycle $RW" --command-name "ro lifecycle" "$lc -m lifecycle $RO"
-    --command-name "rw run" "$lc -m run $RW" --command-name "ro run" "$lc -m run $RO")
+    --command-name "rw run" "$lc -m run $RW" --command-name "ro run" "$lc -m run $RO"
+    --command-name "rw run, direct" "$RW --root $STATE/d-rw run --bundle $BUNDLE d"
+    --command-name "ro run, direct" "$RO --root $STATE/d-ro run --bundle $BUNDLE d")
   echo "hyperfine ${args[*]}" >"$RAW/timing.r$r.cmd"
-  log "hyperfine round $r/$ROUNDS: 4 commands, $per runs x $N containers (+$warm warmup)"
+  log "hyperfine round $r/$ROUNDS: 6 commands, $per runs x $N containers (+$warm warmup)"
   hyperfine "${args[@]}" >"$RAW/timing.r$r.log" 2>&1
   warm=0
 done
