@@ -295,6 +295,43 @@ test('uid 0 in a user namespace: --rootless false does not skip cgroup errors, t
   assert.match(u, new RegExp(`/run/${NAME}`), u);
 });
 
+test('uid 0 in a user namespace with delegated cgroups: they are used, device rules left out (no CAP_SYS_ADMIN on the host)', async () => {
+  const name = `tsrun-nsd-${process.pid}`;
+  // every v1 hierarchy of this host (runc joins them all with an explicit cgroupsPath)
+  const hier = readFileSync('/proc/self/cgroup', 'utf8').split('\n').map((l) => l.split(':')[1]).filter((c) => c && !c.includes('='))
+    .map((c) => c.split(',')[0]).filter((c) => existsSync(`/sys/fs/cgroup/${c}`));
+  if (skipFor(!hier.includes('devices'), 'needs a cgroup v1 devices hierarchy')) return;
+  const made = [];
+  try {
+    for (const c of [...hier, 'systemd']) {
+      const d = `/sys/fs/cgroup/${c}/${name}`;
+      if (!existsSync(`/sys/fs/cgroup/${c}`)) continue;
+      mkdirSync(d);
+      made.push(d);
+      if (c === 'cpuset') for (const f of ['cpuset.cpus', 'cpuset.mems']) writeFileSync(join(d, f), readFileSync(`/sys/fs/cgroup/cpuset/${f}`));
+      for (const f of ['', 'cgroup.procs', 'tasks']) chownSync(join(d, f), UID, GID);
+    }
+    const b = nsRootBundle(['sleep', '1000'], (c) => {
+      c.linux.cgroupsPath = `/${name}/c`;
+      c.linux.resources = { devices: [{ allow: false, access: 'rwm' }] };
+    });
+    const id = userId('nsdel');
+    const r = ok(inNs([
+      'set -e',
+      `"$RT" run -d --bundle ${b.dir} ${id} </dev/null`,
+      `pid=$("$RT" state ${id} | tr -d ' \\n' | grep -o '"pid":[0-9]*' | cut -d: -f2)`,
+      'grep -E ":(devices|freezer):" /proc/$pid/cgroup | cut -d: -f3',
+      `cat /sys/fs/cgroup/devices/${name}/c/devices.list`,
+      `"$RT" delete --force ${id}`,
+    ].join('\n')));
+    assert.equal(r.stdout.trim().split('\n'), [`/${name}/c`, `/${name}/c`, 'a *:* rwm'], 'in the delegated cgroups; devices.list untouched (no rules)');
+    for (const d of made) assert.not.ok(existsSync(join(d, 'c')), `${d}/c removed`);
+    await assertNoLeaks({ id, root: STATE_ROOT, bundle: b.dir });
+  } finally {
+    for (const d of made) spawnSync('rmdir', [join(d, 'c'), d]);
+  }
+});
+
 test('--rootless true as root runs (cgroup errors would be skipped); invalid values are refused', () => {
   const b = rootlessBundle(['true']);
   ok(rt(['run', '--bundle', b.dir, newId('rlt')], { global: ['--rootless', 'true'] }));
