@@ -3,7 +3,7 @@
 // created; pause/resume, cgroup.kill and update.
 import * as sys from "../sys/syscall";
 import { Failure, fail, sysFail } from "../errors/failure";
-import { EEXIST, ENOENT, EBUSY, EINVAL, EPERM } from "../errors/errno";
+import { EEXIST, ENOENT, EBUSY, EINVAL, EPERM, ENOTEMPTY } from "../errors/errno";
 import { runtimeInUserNs } from "../linux/userns";
 import { readFileAt, writeExisting, writeString } from "../sys/io";
 import { Resources, CgroupWrite } from "./resources";
@@ -168,18 +168,28 @@ function pause(ns: i64): void {
 }
 
 // Removes the directories tsrun created (deepest first). Retries briefly while the last
-// tasks are still leaving (EBUSY right after init died).
+// tasks are still leaving (EBUSY right after init died). A parent directory create made on
+// the way (cgroupsPath /a/b with no /a yet) may since hold other containers' cgroups: it is
+// removed when empty and left alone when busy, without waiting.
 export function removeCgroups(dirs: string[]): Failure | null {
   for (let i = 0; i < dirs.length; i++) {
+    const parent = isParentOfAnother(dirs, i);
     let rc: i64 = 0;
     for (let tries = 0; tries < 200; tries++) {
       rc = sys.unlinkat(sys.AT_FDCWD, dirs[i], sys.AT_REMOVEDIR);
-      if (rc != -EBUSY) break;
+      if (rc != -EBUSY || parent) break;
       pause(5000000);
     }
+    if (parent && (rc == -EBUSY || rc == -ENOTEMPTY)) continue;
     if (rc < 0 && rc != -ENOENT) return sysFail("remove cgroup", dirs[i], rc);
   }
   return null;
+}
+
+function isParentOfAnother(dirs: string[], i: i32): bool {
+  const prefix = dirs[i] + "/";
+  for (let j = 0; j < dirs.length; j++) if (dirs[j].startsWith(prefix)) return true;
+  return false;
 }
 
 // pause/resume: v1 freezer.state FROZEN/THAWED, v2 cgroup.freeze 1/0; waits until the

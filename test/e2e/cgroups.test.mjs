@@ -6,7 +6,7 @@
 // numbers; fields the host cannot honour fail with the field named and nothing left behind.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   assertNoLeaks, bundle, RUNTIME, ROOT, cgroupDirsOf, fails, isRunc, isTsrun, newId, ok, rt, rtAsync, setup, skipFor, state, waitFor,
@@ -245,6 +245,30 @@ test('a --pid-file that cannot be written fails create after init is in its cgro
   const r = rt(['create', '--bundle', b.dir, '--pid-file', join(b.dir, 'no-such-dir', 'pid'), id]);
   assert.ok(r.status !== 0, 'create fails');
   await assertNoLeaks({ id, bundle: b });
+});
+
+test('two containers under a parent cgroup the first create made: either can be deleted first', async () => {
+  const parent = newId('cgpar');
+  const ids = [newId('cga'), newId('cgb')];
+  const b = ids.map((id) => bundle({ args: ['sleep', '60'], config: { linux: { cgroupsPath: `/${parent}/${id}`, resources: { pids: { limit: 20 } } } } }));
+  const parentDirs = () => readdirSync('/sys/fs/cgroup').map((h) => join('/sys/fs/cgroup', h, parent)).filter((d) => existsSync(d));
+  try {
+    ok(rt(['create', '--bundle', b[0].dir, ids[0]]));
+    ok(rt(['create', '--bundle', b[1].dir, ids[1]]));
+    // the first one's create made the parent; deleting it first must not wait for, or fail
+    // on, the parent the second container still lives in
+    ok(rt(['delete', '--force', ids[0]]));
+    assert.is(state(ids[0]), null, 'the first container is gone');
+    assert.ok(parentDirs().length > 0, 'the parent stays while the second container is in it');
+    assert.ok(parentDirs().every((d) => !existsSync(join(d, ids[0]))), 'the first container\'s cgroups are removed');
+    ok(rt(['delete', '--force', ids[1]]));
+    await assertNoLeaks({ id: ids[0], bundle: b[0] });
+    await assertNoLeaks({ id: ids[1], bundle: b[1] });
+  } finally {
+    for (const id of ids) rt(['delete', '--force', id]);
+    // neither container knows whether it made the parent last: it stays (runc never removes it)
+    for (const d of parentDirs()) { try { rmdirSync(d); } catch {} }
+  }
 });
 
 test('fields the host cannot honour fail with the field named; nothing is left behind', async () => {
