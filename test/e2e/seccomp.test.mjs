@@ -151,6 +151,7 @@ async function auditLineFor(sc, nr, { extraComm } = {}) {
     let line = null;
     for (let k = 0; k < 20 && !(line = find(comm)); k++) await sleep(50);
     if (line) return { line, out: r.stdout, otherLine: other ? find(other) : null };
+    await sleep(2500); // past printk's rate-limit window (5 s, shared by the whole host) before trying again
   }
   return null;
 }
