@@ -5,7 +5,7 @@ import * as sys from "../sys/syscall";
 import { Failure, fail, sysFail } from "../errors/failure";
 import { EEXIST, ENOENT, EBUSY, EINVAL, EPERM, ENOTEMPTY } from "../errors/errno";
 import { runtimeInUserNs } from "../linux/userns";
-import { readFileAt, writeExisting, writeString } from "../sys/io";
+import { readFileAt, writeExisting, writeString, closeFile } from "../sys/io";
 import { Resources, CgroupWrite } from "./resources";
 import { deviceProgram } from "./devfilter";
 import { attachDeviceProgram } from "./bpf";
@@ -60,7 +60,7 @@ function applyDir(d: CgroupDir, created: string[], pid: i32, moveFrom: string): 
     const fd = sys.openat(sys.AT_FDCWD, d.path, sys.O_RDONLY | sys.O_DIRECTORY | sys.O_CLOEXEC);
     if (fd < 0) return sysFail("open cgroup", d.path, fd);
     f = attachDeviceProgram(<i32>fd, deviceProgram(d.rules), d.path);
-    sys.close(<i32>fd);
+    closeFile(<i32>fd);
     if (f != null && f!.errno == EPERM && runtimeInUserNs()) f = null;  // see writeAll
   }
   if (f == null && pid > 0) f = writeExisting(d.path + "/cgroup.procs", pid.toString());
@@ -106,7 +106,7 @@ function writeAll(dir: string, w: CgroupWrite[]): Failure | null {
       value = t.substring(0, t.indexOf(" ")) + value.substring(4);
     }
     if (fd < 0 || file != open) {
-      if (fd >= 0) sys.close(<i32>fd);
+      if (fd >= 0) closeFile(<i32>fd);
       fd = openWrite(dir + "/" + file);
       if (fd == -ENOENT && w[k].alt.length > 0) { file = w[k].alt; value = w[k].altValue; fd = openWrite(dir + "/" + file); }
       if (fd == -ENOENT) return fail(w[k].field, "", "this kernel has no " + file + " in " + dir);
@@ -126,17 +126,17 @@ function writeAll(dir: string, w: CgroupWrite[]): Failure | null {
     // cgroup has none, and runc leaves the rules out there; so does tsrun (found out on
     // this failure, so root on the host never asks).
     if (rc == -EPERM && w[k].controller == "devices" && runtimeInUserNs()) continue;
-    if (rc < 0) { sys.close(<i32>fd); return sysFail(w[k].field + ": write " + file + "=" + value + " in", dir, rc); }
+    if (rc < 0) { closeFile(<i32>fd); return sysFail(w[k].field + ": write " + file + "=" + value + " in", dir, rc); }
     // Linux 6.1 keeps the file but ignores it: a limit that is not enforced is an error.
     if (file == "memory.kmem.limit_in_bytes" && value != "-1") {
       const back = readFileAt(sys.AT_FDCWD, dir + "/" + file);
       if (back.ok && trimSpaces(String.UTF8.decode(back.value)) == "9223372036854771712") {
-        sys.close(<i32>fd);
+        closeFile(<i32>fd);
         return fail(w[k].field, "", "this kernel no longer limits kernel memory (it ignores memory.kmem.limit_in_bytes since Linux 6.1)");
       }
     }
   }
-  if (fd >= 0) sys.close(<i32>fd);
+  if (fd >= 0) closeFile(<i32>fd);
   return null;
 }
 

@@ -4,7 +4,7 @@ import { FlagSpec, parseFlags, Parsed } from "./flags";
 import { GLOBAL_FLAGS, Globals } from "./globals";
 import { report, debug } from "./report";
 import { usage, verbUsage, VERSION_TEXT } from "./help";
-import { print, writeString } from "../sys/io";
+import { print, writeString, letExitCloseFiles } from "../sys/io";
 import { Failure, Result, ok, err, fail } from "../errors/failure";
 import { CreateRequest, createContainer } from "../verbs/create";
 import { start, kill, deleteContainer, pauseResume } from "../verbs/lifecycle";
@@ -177,6 +177,7 @@ export function run(): i32 {
 
 function dispatch(g: Globals, verb: string, p: Parsed): i32 {
   let f: Failure | null = null;
+  if (verb == "create" || verb == "run" || verb == "start" || verb == "delete" || verb == "kill" || verb == "state") letExitCloseFiles();
   if (verb == "create" || verb == "run") {
     f = positional(p, verb, 1, 1);
     if (f == null && g.systemdCgroup) f = systemdDriver();
@@ -192,8 +193,8 @@ function dispatch(g: Globals, verb: string, p: Parsed): i32 {
     }
     const c = createContainer(g, req);
     if (!c.ok) return report(g, c.err!);
-    sys.close(c.value.dirfd);
-    return 0;
+    return 0; // the exit closes c.value.dirfd
+
   }
   if (verb == "exec") {
     if (p.positional.length < 1) return report(g, fail("exec", "", "expects a container id (see tsrun exec --help)"));

@@ -11,6 +11,7 @@
 import * as sys from "../sys/syscall";
 import { Failure, sysFail } from "../errors/failure";
 import { hostArgv, hostEnvp } from "../sys/imports";
+import { closeFile } from "../sys/io";
 
 const F_ADD_SEALS = 1033, F_GET_SEALS = 1034;
 const F_SEAL_SEAL = 1, F_SEAL_SHRINK = 2, F_SEAL_GROW = 4, F_SEAL_WRITE = 8;
@@ -22,10 +23,10 @@ export function ensureSealedSelf(): Failure | null {
   const exe = sys.openat(sys.AT_FDCWD, "/proc/self/exe", sys.O_RDONLY | sys.O_CLOEXEC);
   if (exe < 0) return sysFail("open", "/proc/self/exe", exe);
   const fd = <i32>exe;
-  if (sys.fcntl(fd, F_GET_SEALS, 0) >= 0) { sys.close(fd); return null; }
+  if (sys.fcntl(fd, F_GET_SEALS, 0) >= 0) { closeFile(fd); return null; }
   const buf = memory.data(120);
   if (sys.sys6Raw(138 /* fstatfs */, fd, sys.host(buf), 0, 0, 0, 0) == 0 && (load<u64>(buf, 80) & ST_RDONLY) != 0) {
-    sys.close(fd);
+    closeFile(fd);
     return null;
   }
   const st = memory.data(144);
@@ -40,7 +41,7 @@ export function ensureSealedSelf(): Failure | null {
     if (rc <= 0) break;
     copied += rc;
   }
-  sys.close(fd);
+  closeFile(fd); // O_CLOEXEC: the execveat below closes it
   if (copied != size) { sys.close(<i32>mfd); return sysFail("copy", "/proc/self/exe", rc < 0 ? rc : -5); }
   rc = sys.fcntl(<i32>mfd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE);
   if (rc < 0) { sys.close(<i32>mfd); return sysFail("seal", "memfd", rc); }

@@ -5,7 +5,7 @@ import { Spec, Mount, Process, IdMapping } from "../spec/model";
 import { hostCgroups } from "../cgroups/manager";
 import { Plan, MountOp, MountKind, DeviceOp, NsJoin, Rlim } from "./plan";
 import { Failure, Result, ok, err, fail, sysFail } from "../errors/failure";
-import { readFileAt, readFd } from "../sys/io";
+import { readFileAt, readFd, closeFile } from "../sys/io";
 import { openInRoot } from "../linux/inroot";
 import { MS_BIND, MS_REC, MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_NOATIME, MS_NODIRATIME,
   MS_STRICTATIME, MS_RELATIME, MS_SLAVE, MOUNT_ATTR_RDONLY, MOUNT_ATTR_NOSUID, MOUNT_ATTR_NODEV,
@@ -156,10 +156,10 @@ function homeOf(rootfs: string, uid: u32): string {
   const rootfd = sys.openat(sys.AT_FDCWD, rootfs, sys.O_PATH | sys.O_DIRECTORY | sys.O_CLOEXEC);
   if (rootfd < 0) return "/";
   const fd = openInRoot(<i32>rootfd, "etc/passwd", sys.O_RDONLY);
-  sys.close(<i32>rootfd);
+  closeFile(<i32>rootfd);
   if (fd < 0) return "/";
   const r = readFd(<i32>fd, "etc/passwd");
-  sys.close(<i32>fd);
+  closeFile(<i32>fd);
   if (!r.ok) return "/";
   const lines = String.UTF8.decode(r.value).split("\n");
   const want = uid.toString();

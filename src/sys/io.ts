@@ -60,11 +60,23 @@ export function readFd(fd: i32, what: string, sized: bool = true, oneRecord: boo
   return ok<ArrayBuffer>(len == cap ? buf : buf.slice(0, len));
 }
 
+// A verb whose process exits as soon as its work is done (create, run's setup, start, delete,
+// kill, state) lets the exit close the regular files it read or wrote: a close() there earns
+// nothing (cgroup and /proc writes take effect at write(); every fd is O_CLOEXEC, so init's
+// exec and hooks never see them). The fds past 63 are still closed at once, so a long
+// process cannot pile them up. Pipes, sockets and fifos keep their explicit closes: theirs
+// is a signal to the other end.
+let exitCloses = false;
+export function letExitCloseFiles(): void { exitCloses = true; }
+export function closeFile(fd: i32): void {
+  if (!exitCloses || fd >= 64) sys.close(fd);
+}
+
 export function readFileAt(dirfd: i32, path: string, what: string = path, oneRecord: bool = false): Result<ArrayBuffer> {
   const fd = sys.openat(dirfd, path, sys.O_RDONLY | sys.O_CLOEXEC | sys.O_NOCTTY);
   if (fd < 0) return err<ArrayBuffer>(sysFail("open", what, fd));
   const r = readFd(<i32>fd, what, !path.startsWith("/proc/"), oneRecord);
-  sys.close(<i32>fd);
+  closeFile(<i32>fd);
   return r;
 }
 
@@ -86,7 +98,7 @@ export function writeFileAt(dirfd: i32, path: string, data: string, mode: u32 = 
   const fd = sys.openat(dirfd, path, sys.O_WRONLY | sys.O_CREAT | sys.O_TRUNC | sys.O_CLOEXEC | sys.O_NOCTTY, mode);
   if (fd < 0) return sysFail("open", what, fd);
   const rc = writeString(<i32>fd, data);
-  sys.close(<i32>fd);
+  closeFile(<i32>fd);
   if (rc < 0) return sysFail("write", what, rc);
   return null;
 }
@@ -96,7 +108,7 @@ export function writeExisting(path: string, data: string): Failure | null {
   const fd = sys.openat(sys.AT_FDCWD, path, sys.O_WRONLY | sys.O_CLOEXEC | sys.O_NOCTTY);
   if (fd < 0) return sysFail("open", path, fd);
   const rc = writeString(<i32>fd, data);
-  sys.close(<i32>fd);
+  closeFile(<i32>fd);
   if (rc < 0) return sysFail("write", path, rc);
   return null;
 }
@@ -133,6 +145,6 @@ export function listDir(dirfd: i32, path: string, dirsOnly: bool): string[] {
       off += reclen;
     }
   }
-  sys.close(<i32>fd);
+  closeFile(<i32>fd);
   return out;
 }
