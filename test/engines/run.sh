@@ -254,6 +254,7 @@ expect() { [ "$2" = "$3" ] || fail "$1: wanted '$2', got '$3'"; }
 # expect_in DESCRIPTION NEEDLE HAYSTACK
 expect_in() { case "$3" in *"$2"*) ;; *) fail "$1: '$2' not in '$3'";; esac; }
 waitfor() { local i; for i in $(seq 1 100); do eval "$1" >/dev/null 2>&1 && return 0; sleep 0.1; done; fail "timed out waiting for: $1"; }
+. "$HERE/scenarios-shared.sh"
 . "$HERE/scenarios-docker.sh"
 . "$HERE/scenarios-ctr.sh"
 . "$HERE/scenarios-podman.sh"

@@ -179,15 +179,7 @@ sc_docker_12_limits_inside() {
   h_clean "$n"
 }
 
-sc_docker_12b_cgroup_view_inside() {
-  RT=$1; local out
-  # Docker mounts the cgroup hierarchies read-only at /sys/fs/cgroup: a container sees its own cgroups
-  out=$(h_drun --rm --memory 32m --pids-limit 8 --cpus 0.5 "$IMG" sh -c '
-    cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/pids/pids.max /sys/fs/cgroup/cpu/cpu.cfs_quota_us' 2>&1)
-  expect "limits seen inside" "33554432
-8
-50000" "$out"
-}
+sc_docker_12b_cgroup_view_inside() { RT=$1; h_shared_cgroup_view_inside h_drun "$IMG"; }
 
 sc_docker_13_cap_add_drop() {
   RT=$1; local out
@@ -269,13 +261,7 @@ sc_docker_20_ipc_net_container() {
   h_clean "$n"
 }
 
-sc_docker_21_user() {
-  RT=$1
-  expect "--user 1000:1000" "uid=1000(user) gid=1000(user) groups=1000(user)" "$(h_drun --rm --user 1000:1000 "$IMG" id)"
-  expect "--user nobody" "65534" "$(h_drun --rm --user nobody "$IMG" id -u)"
-  expect "--group-add" "uid=1000(user) gid=1000(user) groups=1000(user),65534(nogroup)" \
-    "$(h_drun --rm --user user --group-add 65534 "$IMG" id)"
-}
+sc_docker_21_user() { RT=$1; h_shared_user h_drun "$IMG"; }
 
 sc_docker_22_workdir() {
   RT=$1
@@ -289,14 +275,7 @@ sc_docker_23_env() {
     "$(h_drun --rm -e FOO=bar -e EMPTY= "$IMG" sh -c 'echo "$FOO|$HOME|$PATH|$EMPTY"')"
 }
 
-sc_docker_24_tmpfs() {
-  RT=$1; local out
-  out=$(h_drun --rm --tmpfs /scratch:size=1m,mode=1777 "$IMG" sh -c 'grep " /scratch " /proc/mounts; stat -c %a /scratch; echo x > /scratch/f && echo written')
-  expect_in "tmpfs mount" "tmpfs /scratch tmpfs" "$out"
-  expect_in "size" "size=1024k" "$out"
-  expect_in "mode" "1777" "$out"
-  expect_in "write" "written" "$out"
-}
+sc_docker_24_tmpfs() { RT=$1; h_shared_tmpfs h_drun "$IMG"; }
 
 sc_docker_25_device() {
   RT=$1; local out

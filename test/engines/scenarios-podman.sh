@@ -189,15 +189,7 @@ sc_podman_12_limits_inside() {
   h_pclean "$n"
 }
 
-sc_podman_12b_cgroup_view_inside() {
-  RT=$1; local out
-  # podman mounts the cgroup hierarchies read-only at /sys/fs/cgroup: the container's own ones
-  out=$(h_prun --rm --memory 32m --pids-limit 8 --cpus 0.5 "$PIMG" sh -c '
-    cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/pids/pids.max /sys/fs/cgroup/cpu/cpu.cfs_quota_us' 2>&1)
-  expect "limits seen inside" "33554432
-8
-50000" "$out"
-}
+sc_podman_12b_cgroup_view_inside() { RT=$1; h_shared_cgroup_view_inside h_prun "$PIMG"; }
 
 sc_podman_13_cap_add_drop() {
   RT=$1; local out def want
@@ -282,13 +274,7 @@ sc_podman_19_shared_namespaces() {
   h_pclean "$n"
 }
 
-sc_podman_21_user() {
-  RT=$1
-  expect "--user 1000:1000" "uid=1000(user) gid=1000(user) groups=1000(user)" "$(h_prun --rm --user 1000:1000 "$PIMG" id)"
-  expect "--user nobody" "65534" "$(h_prun --rm --user nobody "$PIMG" id -u)"
-  expect "--group-add" "uid=1000(user) gid=1000(user) groups=1000(user),65534(nogroup)" \
-    "$(h_prun --rm --user user --group-add 65534 "$PIMG" id)"
-}
+sc_podman_21_user() { RT=$1; h_shared_user h_prun "$PIMG"; }
 
 sc_podman_22_workdir_env() {
   RT=$1
@@ -297,14 +283,7 @@ sc_podman_22_workdir_env() {
     "$(h_prun --rm -e FOO=bar -e EMPTY= -w /tmp "$PIMG" sh -c 'echo "$FOO|$HOME|$PATH|$EMPTY|$PWD"')"
 }
 
-sc_podman_24_tmpfs() {
-  RT=$1; local out
-  out=$(h_prun --rm --tmpfs /scratch:size=1m,mode=1777 "$PIMG" sh -c 'grep " /scratch " /proc/mounts; stat -c %a /scratch; echo x > /scratch/f && echo written')
-  expect_in "tmpfs mount" "tmpfs /scratch tmpfs" "$out"
-  expect_in "size" "size=1024k" "$out"
-  expect_in "mode" "1777" "$out"
-  expect_in "write" "written" "$out"
-}
+sc_podman_24_tmpfs() { RT=$1; h_shared_tmpfs h_prun "$PIMG"; }
 
 sc_podman_25_device() {
   RT=$1; local out
