@@ -63,14 +63,15 @@ const userId = (tag) => newId(tag, { root: STATE_ROOT });
 const state = (id) => stateOf(id, AS_USER);
 
 let seq = 0;
-// A bundle owned by the user, config.json from `spec --rootless` run as the user, then edited.
-function rootlessBundle(args, edit = () => {}) {
-  const dir = join(WORK, `rl-bundle-${seq++}`);
+// A bundle owned by the user whose config.json `spec` (a function of the bundle dir returning
+// the result of `spec --rootless`, run as `who`) wrote; then edited.
+function specBundle(prefix, spec, who, args, edit) {
+  const dir = join(WORK, `${prefix}-${seq++}`);
   mkdirSync(dir);
   chmodSync(dir, 0o755);
   makeRootfs(join(dir, 'rootfs'));
   chownSync(dir, UID, GID);
-  ok(asUser(['spec', '--rootless'], { cwd: dir }), 'spec --rootless as the user');
+  ok(spec(dir), `spec --rootless as ${who}`);
   const c = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
   c.process.terminal = false;
   c.process.args = args;
@@ -78,6 +79,10 @@ function rootlessBundle(args, edit = () => {}) {
   writeFileSync(join(dir, 'config.json'), JSON.stringify(c));
   return { dir, rootfs: join(dir, 'rootfs'), config: c };
 }
+
+// config.json from `spec --rootless` run as the user
+const rootlessBundle = (args, edit = () => {}) =>
+  specBundle('rl-bundle', (dir) => asUser(['spec', '--rootless'], { cwd: dir }), 'the user', args, edit);
 
 const subMaps = (sub) => [{ containerID: 0, hostID: 0, size: 1 }, { containerID: 1, hostID: sub, size: 65536 }];
 
@@ -224,20 +229,8 @@ function inNs(script, { env = {}, cwd } = {}) {
   return rt([], { runtime: '/usr/bin/setpriv', root: false, cwd, env: { ...ENV, RT: RUNTIME, ...env }, global: [...NSROOT, '/bin/sh', '-c', script] });
 }
 // A bundle whose config.json is `spec --rootless` run as uid 0 of such a namespace.
-function nsRootBundle(args, edit = () => {}) {
-  const dir = join(WORK, `ns-bundle-${seq++}`);
-  mkdirSync(dir);
-  chmodSync(dir, 0o755);
-  makeRootfs(join(dir, 'rootfs'));
-  chownSync(dir, UID, GID);
-  ok(inNs('"$RT" spec --rootless', { cwd: dir }), 'spec --rootless as uid 0 of a user namespace');
-  const c = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
-  c.process.terminal = false;
-  c.process.args = args;
-  edit(c);
-  writeFileSync(join(dir, 'config.json'), JSON.stringify(c));
-  return { dir, config: c };
-}
+const nsRootBundle = (args, edit = () => {}) =>
+  specBundle('ns-bundle', (dir) => inNs('"$RT" spec --rootless', { cwd: dir }), 'uid 0 of a user namespace', args, edit);
 const clean = (t) => t.split('\n').map((l) => l.trim().split(/\s+/).join(' ')).join('\n');
 
 test('uid 0 in a user namespace is rootless: state under $XDG_RUNTIME_DIR, no cgroup, lifecycle with exec', async () => {
