@@ -5,16 +5,14 @@
 // answer is needed (a non-root euid answers the rootless questions without it).
 import * as sys from "../sys/syscall";
 import { readFileAt } from "../sys/io";
-import { trimSpaces } from "../util/strings";
+import { trimSpaces, words } from "../util/strings";
 
 let known: bool = false;
 let inUserNs: bool = false;
 
 function isIdentityMap(text: string): bool {
-  const words: string[] = [];
-  const parts = text.split("\n").join(" ").split("\t").join(" ").split(" ");
-  for (let i = 0; i < parts.length; i++) if (parts[i].length > 0) words.push(parts[i]);
-  return words.length == 3 && words[0] == "0" && words[1] == "0" && words[2] == "4294967295";
+  const w = words(text);
+  return w.length == 3 && w[0] == "0" && w[1] == "0" && w[2] == "4294967295";
 }
 
 export function runtimeInUserNs(): bool {

@@ -26,3 +26,16 @@ export function joinStrings(parts: string[], sep: string): string {
 export function trimSpaces(s: string): string {
   return s.trimStart().trimEnd();
 }
+
+// The whitespace-separated words of s (spaces, tabs, newlines), without empty ones.
+export function words(s: string): string[] {
+  const out: string[] = [];
+  let start = -1;
+  for (let i = 0; i <= s.length; i++) {
+    const c = i < s.length ? s.charCodeAt(i) : 0x20;
+    const space = c == 0x20 || c == 0x09 || c == 0x0a || c == 0x0d;
+    if (!space && start < 0) start = i;
+    else if (space && start >= 0) { out.push(s.substring(start, i)); start = -1; }
+  }
+  return out;
+}

@@ -24,7 +24,7 @@ import { FEATURE_TERMINAL, FEATURE_SECCOMP } from "../features";
 import { receiveFd, relayTerminal } from "../linux/relay";
 import { relayPair } from "./create";
 import { foreignNamespaces, foreignCgroups, enterContainer } from "../linux/enter";
-import { joinStrings, trimSpaces } from "../util/strings";
+import { joinStrings, words } from "../util/strings";
 import { Agent } from "../seccomp/agent";
 import { loadSavedFilter } from "../seccomp/persist";
 import { SECCOMP_FILE } from "../state/store";
@@ -286,12 +286,12 @@ function psTable(pids: i32[], args: string[]): Failure | null {
   const out = String.UTF8.decode(rr.value);
   const lines = out.split("\n");
   if (lines.length == 0) return null;
-  const head = trimSpaces(lines[0]).split(" ").filter((x: string): bool => x.length > 0);
+  const head = words(lines[0]);
   const col = head.indexOf("PID");
   if (col < 0) return fail("ps", joinStrings(args, " "), "output has no PID column");
   const keep: string[] = [lines[0]];
   for (let i = 1; i < lines.length; i++) {
-    const f = trimSpaces(lines[i]).split(" ").filter((x: string): bool => x.length > 0);
+    const f = words(lines[i]);
     if (f.length > col && pids.includes(I32.parseInt(f[col]))) keep.push(lines[i]);
   }
   keep.push("");

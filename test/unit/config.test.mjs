@@ -27,6 +27,13 @@ test('process.execCPUAffinity lists: spaces around entries are fine (AssemblyScr
   rejects((c) => { c.process.execCPUAffinity = { final: '0,,1' }; }, /process\.execCPUAffinity\.final: is not a CPU list: 0,,1/, 'empty entry');
 });
 
+test('words: runs of spaces, tabs and newlines separate, none yields an empty word', () => {
+  assert.is(wasm.wordsOf('         0          0 4294967295\n'), '0|0|4294967295');
+  assert.is(wasm.wordsOf('\t  PID TTY\tTIME CMD  '), 'PID|TTY|TIME|CMD');
+  assert.is(wasm.wordsOf('   '), '');
+  assert.is(wasm.wordsOf('x'), 'x');
+});
+
 test('errors name the JSON path of the field', () => {
   rejects((c) => { c.process.args = []; }, /process\.args: must be a non-empty array of strings/, 'empty args');
   rejects((c) => { c.process.args = ['sh', 3]; }, /process\.args\[1\]: must be a string/, 'non-string arg');

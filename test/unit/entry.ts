@@ -297,3 +297,9 @@ export function sdParse(bytes: ArrayBuffer): string {
   return m.type.toString() + "|" + m.serial.toString() + "|" + m.replySerial.toString() + "|" + m.path + "|" + m.iface + "|" +
     m.member + "|" + m.errorName + "|" + m.signature + "|" + args;
 }
+
+// ---- strings ------------------------------------------------------------------------------
+
+import { joinStrings, words } from "../../src/util/strings";
+
+export function wordsOf(s: string): string { return joinStrings(words(s), "|"); }
