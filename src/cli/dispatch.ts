@@ -194,7 +194,6 @@ function dispatch(g: Globals, verb: string, p: Parsed): i32 {
     const c = createContainer(g, req);
     if (!c.ok) return report(g, c.err!);
     return 0; // the exit closes c.value.dirfd
-
   }
   if (verb == "exec") {
     if (p.positional.length < 1) return report(g, fail("exec", "", "expects a container id (see tsrun exec --help)"));

@@ -51,24 +51,24 @@ export function makeDevices(p: Plan, rootfd: i32): Failure | null {
       dirPath = parent;
     }
     const name = basename(d.path);
-    if (d.bind) {
-      const f = bindDevice(rootfd, d.path);
-      if (f != null) { sys.close(dirfd); return f; }
-      continue;
+    if (!d.bind) {
+      const rc = sys.mknodat(dirfd, name, d.mode, d.dev);
+      if (rc == -EPERM && runtimeInUserNs()) {
+        // tsrun runs as uid 0 of a user namespace (rootlesskit...): no mknod there, bind this
+        // and the remaining nodes from the host as runc does. Found out on this failure, not
+        // asked on every create.
+        for (let k = i; k < p.devices.length; k++) p.devices[k].bind = true;
+      } else {
+        if (rc < 0 && rc != -EEXIST) { sys.close(dirfd); return sysFail("mknod", "/" + d.path, rc); }
+        if (d.chown) {
+          const c = sys.fchownat(dirfd, name, d.uid, d.gid, sys.AT_SYMLINK_NOFOLLOW);
+          if (c < 0) { sys.close(dirfd); return sysFail("chown", "/" + d.path, c); }
+        }
+        continue;
+      }
     }
-    const rc = sys.mknodat(dirfd, name, d.mode, d.dev);
-    if (rc == -EPERM && runtimeInUserNs()) {
-      // tsrun runs as uid 0 of a user namespace (rootlesskit...): no mknod there, bind the
-      // host's nodes as runc does. Found out on this failure, not asked on every create.
-      for (let k = i; k < p.devices.length; k++) p.devices[k].bind = true;
-      i--;
-      continue;
-    }
-    if (rc < 0 && rc != -EEXIST) { sys.close(dirfd); return sysFail("mknod", "/" + d.path, rc); }
-    if (d.chown) {
-      const c = sys.fchownat(dirfd, name, d.uid, d.gid, sys.AT_SYMLINK_NOFOLLOW);
-      if (c < 0) { sys.close(dirfd); return sysFail("chown", "/" + d.path, c); }
-    }
+    const f = bindDevice(rootfd, d.path);
+    if (f != null) { sys.close(dirfd); return f; }
   }
   if (dirfd >= 0) doneWith(dirfd);
   return null;
